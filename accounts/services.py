@@ -1,0 +1,84 @@
+"""Writes to users and roles."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from enterprises.models import Enterprise
+from enterprises.uscc import uscc_normalise
+from parks.models import Park
+
+from .models import Role, User
+
+
+@transaction.atomic
+def user_upsert(
+    *,
+    username: str,
+    role: str,
+    enterprise_uscc: str | None = None,
+    park_code: str | None = None,
+    password: str | None = None,
+) -> tuple[User, bool]:
+    """Create or update a user with one role. Raises ValidationError with field messages."""
+    errors: dict[str, str] = {}
+    if not username.strip():
+        errors["username"] = _("A username is required.")
+    if role not in Role.values:
+        errors["role"] = _("Unknown role %(role)s; choose one of %(roles)s.") % {
+            "role": role,
+            "roles": ", ".join(Role.values),
+        }
+    enterprise = park = None
+    if role == Role.ENTERPRISE:
+        if not enterprise_uscc:
+            errors["enterprise"] = _("An enterprise user needs --enterprise USCC.")
+        else:
+            enterprise = Enterprise.objects.filter(uscc=uscc_normalise(enterprise_uscc)).first()
+            if enterprise is None:
+                errors["enterprise"] = _("No enterprise has the code %(uscc)s.") % {
+                    "uscc": enterprise_uscc
+                }
+    elif enterprise_uscc:
+        errors["enterprise"] = _("Only enterprise users belong to an enterprise.")
+    if role == Role.PARK_MANAGER:
+        if not park_code:
+            errors["park"] = _("A park manager needs --park CODE.")
+        else:
+            park = Park.objects.filter(code=park_code).first()
+            if park is None:
+                errors["park"] = _("No park has the code %(code)s.") % {"code": park_code}
+    elif park_code:
+        errors["park"] = _("Only park managers belong to a park.")
+    if errors:
+        raise ValidationError(errors)
+
+    user, created = User.objects.get_or_create(username=username.strip())
+    user.role = role
+    user.enterprise = enterprise
+    user.park = park
+    user.is_staff = role == Role.OFFICIAL
+    if password:
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    user.save()
+    if role == Role.OFFICIAL:
+        _grant_official_admin(user)
+    return user, created
+
+
+def _grant_official_admin(user: User) -> None:
+    """Officials edit reference data and the catalogue in the admin."""
+    from django.contrib.auth.models import Permission
+
+    apps = ["targets", "parks", "enterprises"]
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=apps))
+
+
+def token_issue(*, user: User) -> str:
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key

@@ -1,0 +1,150 @@
+"""API-wide pieces: pagination, error shape, idempotent POSTs, role permissions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.models import IdempotencyRecord
+
+
+class Pagination(pagination.PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the current state.")
+    default_code = "conflict"
+
+    def __init__(self, detail: Any = None, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.extra = extra or {}
+
+
+def validation_error_to_drf(error: DjangoValidationError) -> exceptions.ValidationError:
+    """A Django ValidationError (from a service) as DRF's {"field": ["message"]}."""
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(
+            {field: [str(m) for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
+        )
+    return exceptions.ValidationError({"non_field_errors": [str(m) for m in error.messages]})
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = validation_error_to_drf(exc)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Conflict) and isinstance(response.data, dict):
+        response.data.update(exc.extra)
+    if isinstance(exc, exceptions.ValidationError) and isinstance(response.data, list):
+        response.data = {"non_field_errors": response.data}
+    return response
+
+
+# --- permissions ------------------------------------------------------------------------
+
+
+class IsOfficial(permissions.BasePermission):
+    message = _("Only officials may do this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_official)  # type: ignore[union-attr]
+
+
+class OfficialWritesOthersRead(permissions.BasePermission):
+    """Reference data: anyone logged in reads (scoped by the queryset); officials write."""
+
+    message = _("Only officials may change reference data.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(user.is_official)  # type: ignore[union-attr]
+
+
+# --- idempotent POSTs -------------------------------------------------------------------
+
+
+class IdempotentPostMixin:
+    """Replays the first response to a POST with the same ``Idempotency-Key`` (per user).
+
+    The key is claimed in its own row before the work runs, so a concurrent retry waits on
+    the unique constraint instead of doing the work twice.
+    """
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        return self._dispatch_idempotent(request, key, *args, **kwargs)
+
+    def _dispatch_idempotent(self, request: Any, key: str, *args: Any, **kwargs: Any) -> Any:
+        from rest_framework.request import Request as DRFRequest
+
+        drf_request = DRFRequest(request, authenticators=self.get_authenticators())  # type: ignore[attr-defined]
+        try:
+            user = drf_request.user
+        except exceptions.APIException:
+            user = None
+        if not (user and user.is_authenticated):
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        body_hash = hashlib.sha256(request.body or b"").hexdigest()
+        record = IdempotencyRecord.objects.filter(user=user, key=key[:200]).first()
+        if record is None:
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(
+                        user=user, key=key[:200], method="POST", path=request.path,
+                        request_hash=body_hash,
+                    )
+            except IntegrityError:
+                record = IdempotencyRecord.objects.get(user=user, key=key[:200])
+            else:
+                response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+                if response.status_code >= 500:
+                    record.delete()
+                    return response
+                record.status_code = response.status_code
+                record.body = json.loads(json.dumps(getattr(response, "data", None), default=str))
+                record.save(update_fields=["status_code", "body"])
+                return response
+        if record.path != request.path or record.request_hash != body_hash:
+            response = Response(
+                {"Idempotency-Key": [str(_("This key was already used for a different request."))]},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        elif record.status_code is None:
+            response = Response(
+                {"Idempotency-Key": [str(_("The first request with this key is still running."))]},
+                status=status.HTTP_409_CONFLICT,
+            )
+        else:
+            response = Response(record.body, status=record.status_code)
+            response["Idempotent-Replayed"] = "true"
+        self.headers = {}  # type: ignore[attr-defined]
+        return self.finalize_response(drf_request, response, *args, **kwargs)  # type: ignore[attr-defined]

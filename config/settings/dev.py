@@ -1,0 +1,3 @@
+"""Development: the embedded defaults (SQLite, eager Celery, console email)."""
+
+from .base import *  # noqa: F403

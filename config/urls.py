@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as account_views
+
+from .health import healthz
+
+api_v1 = [
+    path("", include("accounts.api_urls")),
+    path("", include("targets.api_urls")),
+    path("", include("parks.api_urls")),
+    path("", include("enterprises.api_urls")),
+    path("", include("reporting.api_urls")),
+    path("", include("progress.api_urls")),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", account_views.home, name="home"),
+    path("reports/", include("reporting.urls")),
+    path("progress/", include("progress.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

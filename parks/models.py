@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from targets.models import District
+
+
+class Park(models.Model):
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="parks", verbose_name=_("district")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("park")
+        verbose_name_plural = _("parks")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        language = (get_language() or "zh-hans").lower()
+        if language.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_zh

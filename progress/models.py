@@ -1,0 +1,72 @@
+"""Progress snapshots written by the rollup engine, and the rollup runs themselves."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from targets.models import Target
+
+
+class ProgressStatus(models.TextChoices):
+    ACHIEVED = "achieved", _("Achieved")
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    OFF_TRACK = "off_track", _("Off track")
+    MISSED = "missed", _("Missed")
+
+
+class Snapshot(models.Model):
+    """One figure: a target's progress in a quarter for a scope.
+
+    ``scope`` is ``city``, ``district:<code>`` or ``park:<code>`` exactly as the API shows it.
+    """
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="snapshots")
+    period = models.PositiveIntegerField()
+    scope = models.CharField(max_length=60)
+    actual = models.DecimalField(max_digits=20, decimal_places=4)
+    planned = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    target_value = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    percent_of_target = models.DecimalField(max_digits=12, decimal_places=1, null=True)
+    status = models.CharField(max_length=10, choices=ProgressStatus.choices, null=True)
+    projected_at_deadline = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    projected_attainment = models.PositiveIntegerField(null=True)
+    share_of_city = models.DecimalField(max_digits=12, decimal_places=1, null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "period", "scope"], name="snapshot_unique_figure"
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "scope"])]
+
+
+class RollupRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full rebuild")
+        INCREMENTAL = "incremental", _("Incremental")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    from_period = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    snapshots_written = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
