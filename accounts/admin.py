@@ -12,6 +12,6 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ("enterprise", "park")
     autocomplete_fields = ("enterprise", "park")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Role"), {"fields": ("role", "enterprise", "park")}),
     )

@@ -86,3 +86,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

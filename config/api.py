@@ -40,7 +40,10 @@ def validation_error_to_drf(error: DjangoValidationError) -> exceptions.Validati
     """A Django ValidationError (from a service) as DRF's {"field": ["message"]}."""
     if hasattr(error, "error_dict"):
         return exceptions.ValidationError(
-            {field: [str(m) for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
+            {
+                field: [str(m) for e in errors for m in e.messages]
+                for field, errors in error.error_dict.items()
+            }
         )
     return exceptions.ValidationError({"non_field_errors": [str(m) for m in error.messages]})
 
@@ -87,6 +90,23 @@ class OfficialWritesOthersRead(permissions.BasePermission):
         return bool(user.is_official)  # type: ignore[union-attr]
 
 
+class RoleScopedViewSetMixin:
+    """Views whose rows depend on the user's role: ``scoped_queryset(user)`` says which.
+
+    Schema generation runs without a user; it gets the empty ``queryset`` instead.
+    """
+
+    queryset: Any
+
+    def scoped_queryset(self, user: Any) -> Any:
+        raise NotImplementedError
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset.none()
+        return self.scoped_queryset(self.request.user)  # type: ignore[attr-defined]
+
+
 # --- idempotent POSTs -------------------------------------------------------------------
 
 
@@ -119,7 +139,10 @@ class IdempotentPostMixin:
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        user=user, key=key[:200], method="POST", path=request.path,
+                        user=user,
+                        key=key[:200],
+                        method="POST",
+                        path=request.path,
                         request_hash=body_hash,
                     )
             except IntegrityError:

@@ -31,8 +31,8 @@ class DesignationAdmin(SimpleHistoryAdmin):
     date_hierarchy = "granted_on"
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        from targets.periods import period_of
         from progress.services import rollup_request
+        from targets.periods import period_of
 
         super().save_model(request, obj, form, change)
         rollup_request(from_period=period_of(min(obj.granted_on, obj.revoked_on or obj.granted_on)))

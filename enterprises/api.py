@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from config.api import IdempotentPostMixin, OfficialWritesOthersRead
+from config.api import IdempotentPostMixin, OfficialWritesOthersRead, RoleScopedViewSetMixin
 
 from . import selectors, services
 from .models import Designation, Enterprise, Provider
@@ -30,17 +30,25 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Enterprise
-        fields = ["uscc", "name", "name_en", "district", "park", "segment", "is_key",
-                  "above_scale", "active_from", "active_until"]
+        fields = [
+            "uscc",
+            "name",
+            "name_en",
+            "district",
+            "park",
+            "segment",
+            "is_key",
+            "above_scale",
+            "active_from",
+            "active_until",
+        ]
         extra_kwargs = {"uscc": {"validators": []}}
 
 
 class ProviderSerializer(serializers.ModelSerializer):
     district = serializers.CharField(source="district.code")
     services = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    enterprises = serializers.SlugRelatedField(
-        slug_field="uscc", many=True, read_only=True
-    )
+    enterprises = serializers.SlugRelatedField(slug_field="uscc", many=True, read_only=True)
 
     class Meta:
         model = Provider
@@ -50,14 +58,27 @@ class ProviderSerializer(serializers.ModelSerializer):
 
 class DesignationSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="kind.code")
-    enterprise = serializers.CharField(source="enterprise.uscc", allow_null=True, required=False, default=None)
+    enterprise = serializers.CharField(
+        source="enterprise.uscc", allow_null=True, required=False, default=None
+    )
     park = serializers.CharField(source="park.code", allow_null=True, required=False, default=None)
-    provider = serializers.CharField(source="provider.uscc", allow_null=True, required=False, default=None)
+    provider = serializers.CharField(
+        source="provider.uscc", allow_null=True, required=False, default=None
+    )
 
     class Meta:
         model = Designation
-        fields = ["id", "kind", "enterprise", "park", "provider", "name", "reference",
-                  "granted_on", "revoked_on"]
+        fields = [
+            "id",
+            "kind",
+            "enterprise",
+            "park",
+            "provider",
+            "name",
+            "reference",
+            "granted_on",
+            "revoked_on",
+        ]
         read_only_fields = ["id"]
 
 
@@ -78,12 +99,8 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-class _ScopedViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+class _ScopedViewSet(IdempotentPostMixin, RoleScopedViewSetMixin, viewsets.GenericViewSet):
     permission_classes = [OfficialWritesOthersRead]
-
-    @property
-    def user(self) -> User:
-        return self.request.user  # type: ignore[return-value]
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -98,8 +115,11 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 @extend_schema(responses={200: EnterpriseSerializer, **ERRORS})
 class EnterpriseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, _ScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    _ScopedViewSet,
 ):
     """Enterprises: officials write; park managers see their park's, reporters their own."""
 
@@ -108,8 +128,10 @@ class EnterpriseViewSet(
     lookup_value_regex = "[^/]+"
     filterset_class = EnterpriseFilter
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.enterprise_list(user=self.user)
+    queryset = Enterprise.objects.none()
+
+    def scoped_queryset(self, user: User) -> Any:
+        return selectors.enterprise_list(user=user)
 
     def get_object(self) -> Enterprise:
         self.kwargs["uscc"] = uscc_normalise(self.kwargs["uscc"])
@@ -135,8 +157,11 @@ class EnterpriseViewSet(
 
 @extend_schema(responses={200: ProviderSerializer, **ERRORS})
 class ProviderViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, _ScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    _ScopedViewSet,
 ):
     """Digital-transformation service providers and the enterprises they serve."""
 
@@ -145,8 +170,10 @@ class ProviderViewSet(
     lookup_value_regex = "[^/]+"
     filterset_fields = {"district__code": ["exact"]}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.provider_list(user=self.user).prefetch_related("enterprises")
+    queryset = Provider.objects.none()
+
+    def scoped_queryset(self, user: User) -> Any:
+        return selectors.provider_list(user=user).prefetch_related("enterprises")
 
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -185,8 +212,11 @@ class DesignationFilter(django_filters.FilterSet):
 
 @extend_schema(responses={200: DesignationSerializer, **ERRORS})
 class DesignationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, _ScopedViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    _ScopedViewSet,
 ):
     """Designations granted by officials; PATCH sets ``revoked_on``."""
 
@@ -194,8 +224,10 @@ class DesignationViewSet(
     filterset_class = DesignationFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.designation_list(user=self.user)
+    queryset = Designation.objects.none()
+
+    def scoped_queryset(self, user: User) -> Any:
+        return selectors.designation_list(user=user)
 
     @extend_schema(responses={201: DesignationSerializer, **ERRORS})
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -205,10 +237,14 @@ class DesignationViewSet(
         designation = services.designation_create(**data)
         return Response(self.get_serializer(designation).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=DesignationPatchSerializer, responses={200: DesignationSerializer, **ERRORS})
+    @extend_schema(
+        request=DesignationPatchSerializer, responses={200: DesignationSerializer, **ERRORS}
+    )
     def partial_update(self, request: Request, *args: object, **kwargs: object) -> Response:
         designation = self.get_object()
         serializer = DesignationPatchSerializer(designation, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        designation = services.designation_update(designation=designation, data=serializer.validated_data)
+        designation = services.designation_update(
+            designation=designation, data=serializer.validated_data
+        )
         return Response(self.get_serializer(designation).data)

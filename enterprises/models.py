@@ -93,7 +93,10 @@ class Provider(models.Model):
 
 class Designation(models.Model):
     kind = models.ForeignKey(
-        DesignationKind, on_delete=models.PROTECT, related_name="designations", verbose_name=_("kind")
+        DesignationKind,
+        on_delete=models.PROTECT,
+        related_name="designations",
+        verbose_name=_("kind"),
     )
     enterprise = models.ForeignKey(
         Enterprise,

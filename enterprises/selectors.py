@@ -14,9 +14,9 @@ def enterprise_list(*, user: User) -> QuerySet[Enterprise]:
     queryset = Enterprise.objects.select_related("district", "park", "segment")
     if user.sees_everything:
         return queryset
-    if user.is_park_manager:
+    if user.is_park_manager and user.park_id is not None:
         return queryset.filter(park_id=user.park_id)
-    if user.is_enterprise:
+    if user.is_enterprise and user.enterprise_id is not None:
         return queryset.filter(pk=user.enterprise_id)
     return queryset.none()
 
@@ -30,9 +30,9 @@ def provider_list(*, user: User) -> QuerySet[Provider]:
     queryset = Provider.objects.select_related("district")
     if user.sees_everything:
         return queryset
-    if user.is_park_manager:
+    if user.is_park_manager and user.park_id is not None:
         return queryset.filter(enterprises__park_id=user.park_id).distinct()
-    if user.is_enterprise:
+    if user.is_enterprise and user.enterprise_id is not None:
         return queryset.filter(enterprises=user.enterprise_id)
     return queryset.none()
 
@@ -41,8 +41,8 @@ def designation_list(*, user: User) -> QuerySet[Designation]:
     queryset = Designation.objects.select_related("kind", "enterprise", "park", "provider")
     if user.sees_everything:
         return queryset
-    if user.is_park_manager:
+    if user.is_park_manager and user.park_id is not None:
         return queryset.filter(Q(enterprise__park_id=user.park_id) | Q(park_id=user.park_id))
-    if user.is_enterprise:
+    if user.is_enterprise and user.enterprise_id is not None:
         return queryset.filter(enterprise_id=user.enterprise_id)
     return queryset.none()

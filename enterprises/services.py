@@ -18,7 +18,9 @@ from .models import Designation, Enterprise, Provider
 from .uscc import uscc_normalise
 
 
-def _lookup(model: type, field: str, code: str | None, errors: dict[str, str], *, required: bool = True) -> Any:
+def _lookup(
+    model: type, field: str, code: str | None, errors: dict[str, str], *, required: bool = True
+) -> Any:
     if code in (None, ""):
         if required:
             errors[field] = _("This field is required.")
@@ -47,10 +49,22 @@ def _enterprise_save(*, enterprise: Enterprise, data: dict[str, Any]) -> Enterpr
         enterprise.park = _lookup(Park, "park", data.get("park"), errors, required=False)
     if "segment" in data or enterprise.pk is None:
         enterprise.segment = _lookup(Segment, "segment", data.get("segment"), errors)
-    for field in ("name", "name_en", "is_key", "above_scale", "active_from", "active_until", "contact_email"):
+    for field in (
+        "name",
+        "name_en",
+        "is_key",
+        "above_scale",
+        "active_from",
+        "active_until",
+        "contact_email",
+    ):
         if field in data:
             setattr(enterprise, field, data[field])
-    if enterprise.park and enterprise.district and enterprise.park.district_id != enterprise.district.pk:
+    if (
+        enterprise.park
+        and enterprise.district
+        and enterprise.park.district_id != enterprise.district.pk
+    ):
         errors["park"] = _("The park is in another district.")
     try:
         enterprise.full_clean(exclude=list(errors))
@@ -81,7 +95,9 @@ def provider_save(*, provider: Provider | None, data: dict[str, Any]) -> Provide
         served = list(Enterprise.objects.filter(uscc__in=codes))
         missing = sorted(set(codes) - {e.uscc for e in served})
         if missing:
-            errors["enterprises"] = _("Unknown enterprises: %(codes)s.") % {"codes": ", ".join(missing)}
+            errors["enterprises"] = _("Unknown enterprises: %(codes)s.") % {
+                "codes": ", ".join(missing)
+            }
     if errors:
         raise ValidationError(errors)
     provider.save()
@@ -122,16 +138,21 @@ def designation_create(
                 }
         if allowed and len(given) != 1 and not errors:
             field = allowed[0] if len(allowed) == 1 else "enterprise"
-            errors[field] = (
-                _("Name exactly one subject: %(fields)s.") % {"fields": " or ".join(allowed)}
-            )
+            errors[field] = _("Name exactly one subject: %(fields)s.") % {
+                "fields": " or ".join(allowed)
+            }
         resolved = _resolve_subjects(subjects, errors)
     if revoked_on and revoked_on < granted_on:
         errors["revoked_on"] = _("A designation cannot be revoked before it was granted.")
-    if errors:
+    if errors or kind_obj is None:
         raise ValidationError(errors)
     designation = Designation.objects.create(
-        kind=kind_obj, name=name, reference=reference, granted_on=granted_on, revoked_on=revoked_on, **resolved
+        kind=kind_obj,
+        name=name,
+        reference=reference,
+        granted_on=granted_on,
+        revoked_on=revoked_on,
+        **resolved,
     )
     _rollup_from(min(granted_on, revoked_on or granted_on))
     return designation
@@ -148,10 +169,14 @@ def designation_update(*, designation: Designation, data: dict[str, Any]) -> Des
             setattr(designation, field, data[field])
             changed.append(field)
     if designation.revoked_on and designation.revoked_on < designation.granted_on:
-        raise ValidationError({"revoked_on": _("A designation cannot be revoked before it was granted.")})
+        raise ValidationError(
+            {"revoked_on": _("A designation cannot be revoked before it was granted.")}
+        )
     if changed:
         designation.save(update_fields=changed)
-    dates = [earliest, designation.granted_on] + ([designation.revoked_on] if designation.revoked_on else [])
+    dates = [earliest, designation.granted_on] + (
+        [designation.revoked_on] if designation.revoked_on else []
+    )
     _rollup_from(min(dates))
     return designation
 

@@ -11,7 +11,9 @@ LENGTH = 18
 
 
 def uscc_check_character(first17: str) -> str:
-    total = sum(ALPHABET.index(char) * weight for char, weight in zip(first17, WEIGHTS, strict=True))
+    total = sum(
+        ALPHABET.index(char) * weight for char, weight in zip(first17, WEIGHTS, strict=True)
+    )
     check = 31 - total % 31
     return ALPHABET[0 if check == 31 else check]
 
@@ -38,7 +40,10 @@ def validate_uscc(value: str) -> None:
     bad = sorted({char for char in code if char not in ALPHABET})
     if bad:
         raise ValidationError(
-            _("A unified social credit code cannot contain %(chars)s (I, O, S, V, Z are never used)."),
+            _(
+                "A unified social credit code cannot contain %(chars)s "
+                "(I, O, S, V, Z are never used)."
+            ),
             code="uscc_alphabet",
             params={"chars": ", ".join(bad)},
         )

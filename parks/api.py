@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from config.api import IdempotentPostMixin, OfficialWritesOthersRead
+from config.api import IdempotentPostMixin, OfficialWritesOthersRead, RoleScopedViewSetMixin
 from enterprises.selectors import park_list
 from targets.models import District
 
@@ -24,6 +26,7 @@ class ParkSerializer(serializers.ModelSerializer):
 
 class ParkViewSet(
     IdempotentPostMixin,
+    RoleScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -38,8 +41,9 @@ class ParkViewSet(
     lookup_value_regex = "[^/]+"
     filterset_fields = {"district__code": ["exact"]}
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        user: User = self.request.user  # type: ignore[assignment]
+    queryset = Park.objects.none()
+
+    def scoped_queryset(self, user: User) -> Any:
         return park_list(user=user)
 
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:

@@ -32,19 +32,44 @@ class PlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Plan
-        fields = ["code", "name", "name_en", "issuer_zh", "document_no", "issued_on",
-                  "period_start", "period_end", "level", "source"]
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "issuer_zh",
+            "document_no",
+            "issued_on",
+            "period_start",
+            "period_end",
+            "level",
+            "source",
+        ]
 
 
 class MetricSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="name_zh")
     unit = serializers.CharField(source="unit_zh")
-    min = serializers.DecimalField(source="min_value", max_digits=20, decimal_places=4, allow_null=True)
-    max = serializers.DecimalField(source="max_value", max_digits=20, decimal_places=4, allow_null=True)
+    min = serializers.DecimalField(
+        source="min_value", max_digits=20, decimal_places=4, allow_null=True
+    )
+    max = serializers.DecimalField(
+        source="max_value", max_digits=20, decimal_places=4, allow_null=True
+    )
 
     class Meta:
         model = Metric
-        fields = ["code", "type", "semantics", "group", "min", "max", "unit", "unit_en", "name", "name_en"]
+        fields = [
+            "code",
+            "type",
+            "semantics",
+            "group",
+            "min",
+            "max",
+            "unit",
+            "unit_en",
+            "name",
+            "name_en",
+        ]
 
 
 class ItemKindSerializer(serializers.ModelSerializer):
@@ -52,7 +77,15 @@ class ItemKindSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ItemKind
-        fields = ["code", "dedupe", "name", "name_en", "identifier_label_zh", "identifier_label_en", "attributes"]
+        fields = [
+            "code",
+            "dedupe",
+            "name",
+            "name_en",
+            "identifier_label_zh",
+            "identifier_label_en",
+            "attributes",
+        ]
 
 
 class DesignationKindSerializer(serializers.ModelSerializer):
@@ -78,8 +111,22 @@ class TargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Target
-        fields = ["code", "plan", "group", "name", "name_en", "unit", "unit_en", "comparator",
-                  "value", "counts_from", "deadline", "baseline", "milestones", "rule"]
+        fields = [
+            "code",
+            "plan",
+            "group",
+            "name",
+            "name_en",
+            "unit",
+            "unit_en",
+            "comparator",
+            "value",
+            "counts_from",
+            "deadline",
+            "baseline",
+            "milestones",
+            "rule",
+        ]
 
     def get_baseline(self, target: Target) -> dict[str, Any]:
         return target.baseline_as_json()
@@ -91,7 +138,9 @@ class _CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [OfficialWritesOthersRead]
 
 
-@extend_schema_view(list=extend_schema(responses={200: DistrictSerializer(many=True), **_READ_ERRORS}))
+@extend_schema_view(
+    list=extend_schema(responses={200: DistrictSerializer(many=True), **_READ_ERRORS})
+)
 class DistrictViewSet(_CatalogueViewSet):
     """Shanghai's districts."""
 

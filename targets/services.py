@@ -55,7 +55,7 @@ def catalogue_sync(*, path: Path | None = None) -> dict[str, int]:
     data = catalogue_read(path)
     created: dict[str, int] = {}
 
-    def upsert(model: type, key: dict[str, Any], defaults: dict[str, Any], label: str) -> Any:
+    def upsert(model: Any, key: dict[str, Any], defaults: dict[str, Any], label: str) -> Any:
         obj, was_created = model.objects.get_or_create(**key, defaults=defaults)
         created[label] = created.get(label, 0) + int(was_created)
         return obj
@@ -144,7 +144,11 @@ def catalogue_sync(*, path: Path | None = None) -> dict[str, int]:
         )
         if not target.milestones.exists():
             Milestone.objects.bulk_create(
-                Milestone(target=target, date=_date(m["date"]), value=_decimal(m["value"]))
+                Milestone(
+                    target=target,
+                    date=dt.date.fromisoformat(m["date"]),
+                    value=Decimal(str(m["value"])),
+                )
                 for m in row["milestones"]
             )
     return created

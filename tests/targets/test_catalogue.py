@@ -1,7 +1,16 @@
 import pytest
 from django.core.management import call_command
 
-from targets.models import DesignationKind, District, ItemKind, Metric, Milestone, Plan, Segment, Target
+from targets.models import (
+    DesignationKind,
+    District,
+    ItemKind,
+    Metric,
+    Milestone,
+    Plan,
+    Segment,
+    Target,
+)
 from targets.services import catalogue_sync
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +31,14 @@ def counts() -> dict[str, int]:
 
 def test_migrate_loads_the_whole_catalogue():
     assert counts() == {
-        "plans": 3, "targets": 18, "metrics": 16, "districts": 16, "segments": 7,
-        "item_kinds": 4, "designation_kinds": 8, "milestones": 20,
+        "plans": 3,
+        "targets": 18,
+        "metrics": 16,
+        "districts": 16,
+        "segments": 7,
+        "item_kinds": 4,
+        "designation_kinds": 8,
+        "milestones": 20,
     }
 
 
@@ -50,7 +65,8 @@ def test_a_deleted_target_is_restored_with_its_milestones():
     target = Target.objects.get(code="AIC-PILOT")
     assert created["targets"] == 1
     assert [(str(m.date), int(m.value)) for m in target.milestones.all()] == [
-        ("2022-12-31", 10), ("2023-12-31", 20),
+        ("2022-12-31", 10),
+        ("2023-12-31", 20),
     ]
 
 
