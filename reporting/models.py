@@ -46,7 +46,10 @@ class Submission(models.Model):
         RETURNED = "returned", _("Returned")
 
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, related_name="submissions", verbose_name=_("enterprise")
+        Enterprise,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        verbose_name=_("enterprise"),
     )
     period = models.PositiveIntegerField(_("quarter"), help_text="year * 4 + quarter - 1")
     status = models.CharField(
@@ -70,6 +73,9 @@ class Submission(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
     late = models.BooleanField(_("late"), default=False)
+    # The first submission decides lateness and "overdue": a report returned and resubmitted
+    # after the due date was still in on time (docs/decisions/0005-completeness.md).
+    first_submitted_at = models.DateTimeField(_("first submitted at"), null=True, blank=True)
     history = HistoricalRecords(
         excluded_fields=["updated_at"], history_change_reason_field=models.TextField(null=True)
     )
@@ -116,6 +122,9 @@ class MetricValue(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.metric_id}={self.value}"
+
 
 class Item(models.Model):
     """An itemised achievement: a scenario, a drug entering clinic, a device, a standard."""
@@ -142,3 +151,26 @@ class Item(models.Model):
                 name="item_approved_idx",
             ),
         ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class ReminderDigest(models.Model):
+    """One weekly reminder digest sent to one recipient, so a re-run sends nothing twice."""
+
+    recipient = models.CharField(_("recipient"), max_length=200)
+    week = models.CharField(_("ISO week"), max_length=8, help_text="e.g. 2024-W07")
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder digest")
+        verbose_name_plural = _("reminder digests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "week"], name="reminder_digest_once_a_week"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.week}"
