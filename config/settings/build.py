@@ -1,0 +1,8 @@
+"""Image build only (collectstatic): production storages, no secret checks."""
+
+from .base import *  # noqa: F403
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
