@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from enterprises.demo import DEMO_PASSWORD, MARKER_PARK, DemoPlan, demo_reset, demo_seed
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a believable demo programme (parks, enterprises, providers, designations, "
+        "users and quarterly reports). Safe to run again: it does nothing when the demo is "
+        "already there."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the demo data first, then create it again.",
+        )
+        parser.add_argument(
+            "--no-reports",
+            action="store_true",
+            help="Create the entities, designations and users only.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        if options["reset"]:
+            try:
+                deleted = demo_reset()
+            except ProtectedError as error:
+                raise CommandError(
+                    _("Cannot delete the demo data: other records still refer to it (%(e)s).")
+                    % {"e": error}
+                ) from error
+            self.stdout.write(
+                _("Deleted the demo data: %(counts)s.")
+                % {"counts": ", ".join(f"{k} {v}" for k, v in deleted.items())}
+            )
+        try:
+            result = demo_seed(reports=not options["no_reports"], log=self.stdout.write)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        if not result.created:
+            self.stdout.write(
+                _("Demo data already present (park %(code)s exists); nothing changed.")
+                % {"code": MARKER_PARK}
+                + " "
+                + _("Run with --reset to create it again.")
+            )
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Demo programme created in %(seconds).1f s: %(counts)s.")
+                    % {
+                        "seconds": time.monotonic() - started,
+                        "counts": ", ".join(f"{k} {v}" for k, v in result.counts.items()),
+                    }
+                )
+            )
+        self._logins(result.plan)
+
+    def _logins(self, plan: DemoPlan) -> None:
+        enterprise = plan.reporter_enterprise
+        park = next(p for p in plan.parks if p.code == MARKER_PARK)
+        # A table the README quotes: the same in every language.
+        rows = [
+            ("username", "password", "role", "sees"),
+            ("official", DEMO_PASSWORD, "official", "everything; reviews reports"),
+            ("analyst", DEMO_PASSWORD, "analyst", "everything, read-only"),
+            ("park_zj", DEMO_PASSWORD, "park_manager", f"{park.name_zh} ({park.code})"),
+            ("ent_demo", DEMO_PASSWORD, "enterprise", enterprise.name),
+        ]
+        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+        self.stdout.write("")
+        self.stdout.write(_("Demo logins:"))
+        for index, row in enumerate(rows):
+            cells = [
+                cell + " " * (width - _width(cell))
+                for cell, width in zip(row, widths, strict=False)
+            ]
+            self.stdout.write("  " + "  ".join([*cells, row[3]]))
+            if index == 0:
+                self.stdout.write("  " + "  ".join("-" * w for w in [*widths, _width(row[3])]))
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
