@@ -1,0 +1,463 @@
+"""Quarterly reports over JSON (API.md "Quarterly reports"): shape checks, one service, reply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from config.api import Conflict, IdempotentPostMixin
+from enterprises.models import Enterprise
+from enterprises.uscc import uscc_normalise
+from targets.models import Metric
+from targets.periods import PeriodError, period_format, period_parse
+
+from . import selectors, services
+from .models import Submission
+from .validation import metric_from_json
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid: {field: [message]}"),
+    401: OpenApiResponse(description="Not logged in"),
+    403: OpenApiResponse(description="Not allowed for this role"),
+    404: OpenApiResponse(description="Not found or not yours"),
+}
+CONFLICT = {
+    409: OpenApiResponse(
+        description="Conflict: {detail, id} for a duplicate quarter, {detail, version} for a "
+        "stale version, {detail} when the action does not apply to the current status"
+    )
+}
+T = TypeVar("T")
+
+
+# --- serializers ------------------------------------------------------------------------
+
+
+class _StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know instead of silently dropping them (mass assignment)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields) - self.tolerated(data))
+            if unknown:
+                raise exceptions.ValidationError(
+                    {name: [_("This field cannot be set here.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+    def tolerated(self, data: dict[str, Any]) -> set[str]:
+        return set()
+
+
+class SubmissionWriteSerializer(_StrictSerializer):
+    enterprise = serializers.CharField(
+        required=False, help_text=gettext_lazy("USCC; a reporter's own enterprise by default")
+    )
+    period = serializers.CharField(help_text=gettext_lazy("Quarter as YYYYQn, e.g. 2024Q1"))
+    metrics = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
+    items = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
+
+    def validate_period(self, value: str) -> int:
+        try:
+            return period_parse(value)
+        except PeriodError as error:
+            raise serializers.ValidationError(str(error)) from error
+
+
+class SubmissionUpdateSerializer(SubmissionWriteSerializer):
+    """PUT: the full body plus the version last read; echoed read-only fields must match."""
+
+    period = serializers.CharField(required=False)
+    version = serializers.IntegerField(min_value=1)
+
+    def tolerated(self, data: dict[str, Any]) -> set[str]:
+        current = self.context.get("current") or {}
+        return {
+            name for name in READ_ONLY_FIELDS if name in data and data[name] == current.get(name)
+        }
+
+
+class CommentSerializer(_StrictSerializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class VersionSerializer(_StrictSerializer):
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    enterprise = serializers.CharField(source="enterprise.uscc")
+    enterprise_name = serializers.CharField(source="enterprise.name")
+    period = serializers.SerializerMethodField()
+    metrics = serializers.SerializerMethodField()
+    items = serializers.JSONField(source="items_data")
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "enterprise",
+            "enterprise_name",
+            "period",
+            "metrics",
+            "items",
+            "status",
+            "version",
+            "submitted_at",
+            "reviewed_at",
+            "review_comment",
+            "late",
+        ]
+        read_only_fields = fields
+
+    def get_period(self, obj: Submission) -> str:
+        return period_format(obj.period)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_metrics(self, obj: Submission) -> dict[str, Any]:
+        types: dict[str, str] = self.context.get("metric_types") or metric_types()
+        return {
+            code: metric_from_json(value, types.get(code, Metric.Type.DECIMAL))
+            for code, value in (obj.metrics_data or {}).items()
+        }
+
+
+READ_ONLY_FIELDS = (
+    "id",
+    "enterprise_name",
+    "status",
+    "submitted_at",
+    "reviewed_at",
+    "review_comment",
+    "late",
+)
+
+
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField(allow_null=True)
+    action = serializers.CharField()
+    comment = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField()
+    changes = HistoryChangeSerializer(many=True)
+
+
+class MissingEnterpriseSerializer(serializers.Serializer):
+    uscc = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CompletenessSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    scope = serializers.CharField()
+    active = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    returned = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    late = serializers.IntegerField()
+    due_on = serializers.DateField()
+    missing = MissingEnterpriseSerializer(many=True)
+
+
+def metric_types() -> dict[str, str]:
+    return dict(Metric.objects.values_list("code", "type"))
+
+
+# --- permissions ------------------------------------------------------------------------
+
+
+class ReportersAndOfficialsWrite(permissions.BasePermission):
+    """Everyone logged in reads what their role may see; only reporters and officials write."""
+
+    message = gettext_lazy("Only enterprise reporters and officials may change reports.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(user.is_official or user.is_enterprise)  # type: ignore[union-attr]
+
+
+def _service_call(function: Callable[..., T], **kwargs: Any) -> T:
+    """Run one service, turning its workflow errors into 409 answers."""
+    try:
+        return function(**kwargs)
+    except services.SubmissionExists as error:
+        raise Conflict(str(error), extra={"id": error.existing_id}) from error
+    except services.StaleVersion as error:
+        raise Conflict(str(error), extra={"version": error.current_version}) from error
+    except services.TransitionNotAllowed as error:
+        raise Conflict(str(error)) from error
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("period", OpenApiTypes.STR, description="Quarter, e.g. 2024Q1"),
+    OpenApiParameter("enterprise", OpenApiTypes.STR, description="USCC"),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=list(Submission.Status.values)),
+    OpenApiParameter("district", OpenApiTypes.STR, description="District code"),
+    OpenApiParameter("park", OpenApiTypes.STR, description="Park code"),
+    OpenApiParameter("late", OpenApiTypes.BOOL),
+]
+
+
+# --- views ------------------------------------------------------------------------------
+
+
+class SubmissionViewSet(
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Quarterly self-reports and their workflow. Others' reports answer 404."""
+
+    serializer_class = SubmissionSerializer
+    permission_classes = [ReportersAndOfficialsWrite]
+    http_method_names = ["get", "post", "put", "head", "options"]
+    queryset = Submission.objects.none()
+    filter_backends: list[Any] = []
+
+    @property
+    def user(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Submission.objects.none()
+        queryset = selectors.submission_list(user=self.user)
+        if self.action == "list":
+            queryset = selectors.submission_filter(queryset, filters=self._list_filters())
+        return queryset.order_by("-period", "enterprise__uscc")
+
+    def _list_filters(self) -> dict[str, Any]:
+        params = self.request.query_params
+        filters: dict[str, Any] = {
+            k: params.get(k) for k in ("enterprise", "status", "district", "park")
+        }
+        errors: dict[str, list[str]] = {}
+        if params.get("period"):
+            try:
+                filters["period"] = period_parse(params["period"])
+            except PeriodError as error:
+                errors["period"] = [str(error)]
+        if filters["status"] and filters["status"] not in Submission.Status.values:
+            errors["status"] = [
+                _("Use one of: %(choices)s.") % {"choices": ", ".join(Submission.Status.values)}
+            ]
+        late = params.get("late")
+        if late not in (None, ""):
+            filters["late"] = str(late).lower() in ("true", "1", "yes")
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return filters
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["metric_types"] = metric_types()
+        return context
+
+    def _reply(self, submission: Submission, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(submission).data, status=code)
+
+    @extend_schema(
+        parameters=LIST_PARAMETERS, responses={200: SubmissionSerializer(many=True), **ERRORS}
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: SubmissionSerializer, **ERRORS})
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        request=SubmissionWriteSerializer,
+        responses={201: SubmissionSerializer, **ERRORS, **CONFLICT},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = SubmissionWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        submission = _service_call(
+            services.submission_create,
+            enterprise=self._enterprise(data.get("enterprise")),
+            period=data["period"],
+            metrics=data["metrics"],
+            items=data["items"],
+            by=self.user,
+        )
+        return self._reply(submission, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=SubmissionUpdateSerializer,
+        responses={200: SubmissionSerializer, **ERRORS, **CONFLICT},
+    )
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        submission = self.get_object()
+        current = self.get_serializer(submission).data
+        body = SubmissionUpdateSerializer(data=request.data, context={"current": current})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        self._same_report(submission, data)
+        submission = _service_call(
+            services.submission_update,
+            submission=submission,
+            version=data["version"],
+            metrics=data["metrics"],
+            items=data["items"],
+            by=self.user,
+        )
+        return self._reply(submission)
+
+    def _enterprise(self, uscc: str | None) -> Enterprise:
+        if not uscc:
+            if self.user.is_enterprise and self.user.enterprise is not None:
+                return self.user.enterprise
+            raise exceptions.ValidationError({"enterprise": [_("This field is required.")]})
+        enterprise = Enterprise.objects.filter(uscc=uscc_normalise(uscc)).first()
+        if enterprise is None:
+            raise exceptions.ValidationError(
+                {"enterprise": [_("No enterprise has the code %(uscc)s.") % {"uscc": uscc}]}
+            )
+        return enterprise
+
+    def _same_report(self, submission: Submission, data: dict[str, Any]) -> None:
+        errors: dict[str, list[str]] = {}
+        uscc = data.get("enterprise")
+        if uscc and uscc_normalise(uscc) != submission.enterprise.uscc:
+            errors["enterprise"] = [_("A report cannot move to another enterprise.")]
+        if "period" in data and data["period"] != submission.period:
+            errors["period"] = [_("A report cannot move to another quarter.")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def _transition(
+        self, request: Request, function: Callable[..., Submission], *, with_comment: bool
+    ) -> Response:
+        submission = self.get_object()
+        body = (CommentSerializer if with_comment else VersionSerializer)(data=request.data)
+        body.is_valid(raise_exception=True)
+        kwargs: dict[str, Any] = {
+            "submission": submission,
+            "by": self.user,
+            "version": body.validated_data.get("version"),
+        }
+        if with_comment:
+            kwargs["comment"] = body.validated_data.get("comment", "")
+        return self._reply(_service_call(function, **kwargs))
+
+    @extend_schema(
+        request=VersionSerializer, responses={200: SubmissionSerializer, **ERRORS, **CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """The enterprise hands the report in (draft or returned → submitted)."""
+        return self._transition(request, services.submission_submit, with_comment=False)
+
+    @extend_schema(
+        request=VersionSerializer, responses={200: SubmissionSerializer, **ERRORS, **CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """An official approves a submitted report; it counts from now on."""
+        return self._transition(request, services.submission_approve, with_comment=False)
+
+    @extend_schema(
+        request=CommentSerializer, responses={200: SubmissionSerializer, **ERRORS, **CONFLICT}
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: str | None = None) -> Response:
+        """An official sends a submitted report back with a comment."""
+        return self._transition(request, services.submission_return, with_comment=True)
+
+    @extend_schema(
+        request=CommentSerializer, responses={200: SubmissionSerializer, **ERRORS, **CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str | None = None) -> Response:
+        """An official reopens an approved report (→ returned); it stops counting."""
+        return self._transition(request, services.submission_reopen, with_comment=True)
+
+    @extend_schema(responses={200: HistoryEntrySerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """The audit trail: who did what when, with every field and metric old → new."""
+        entries = selectors.submission_history(submission=self.get_object())
+        return Response(HistoryEntrySerializer(entries, many=True).data)
+
+
+class CompletenessView(APIView):
+    """Reporting completeness of a quarter in a scope (docs/decisions/0005-completeness.md)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                description="Quarter, e.g. 2024Q1; the last ended by default",
+            ),
+            OpenApiParameter(
+                "scope",
+                OpenApiTypes.STR,
+                description="city | district:CODE | park:CODE (default city)",
+            ),
+        ],
+        responses={200: CompletenessSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        scope = request.query_params.get("scope") or self._default_scope(user)
+        self._check_scope(user, scope)
+        try:
+            period = (
+                period_parse(request.query_params["period"])
+                if request.query_params.get("period")
+                else selectors.default_period()
+            )
+        except PeriodError as error:
+            raise exceptions.ValidationError({"period": [str(error)]}) from error
+        try:
+            figures = selectors.completeness(period=period, scope=scope)
+        except ValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from error
+        return Response(CompletenessSerializer(figures).data)
+
+    def _default_scope(self, user: User) -> str:
+        if user.is_park_manager and user.park is not None:
+            return f"park:{user.park.code}"
+        return "city"
+
+    def _check_scope(self, user: User, scope: str) -> None:
+        if user.sees_everything:
+            return
+        if user.is_park_manager and user.park is not None and scope == f"park:{user.park.code}":
+            return
+        raise exceptions.PermissionDenied(
+            _("You may see completeness only for the scope of your role.")
+        )
