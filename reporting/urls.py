@@ -5,6 +5,12 @@ from . import views
 app_name = "reporting"
 urlpatterns = [
     path("", views.my_reports, name="my-reports"),
+    path("quarter/<str:period>/", views.report_new, name="report-new"),
+    path("<int:pk>/", views.report_detail, name="report-detail"),
+    path("<int:pk>/approve/", views.report_approve, name="report-approve"),
+    path("<int:pk>/return/", views.report_return, name="report-return"),
+    path("<int:pk>/reopen/", views.report_reopen, name="report-reopen"),
     path("review/", views.review_queue, name="review-queue"),
+    path("review/approve/", views.bulk_approve, name="bulk-approve"),
     path("completeness/", views.completeness, name="completeness"),
 ]

@@ -1,18 +1,660 @@
+"""Browser pages of the quarterly report: reporters fill it in, officials review it, everyone
+allowed reads it. Views validate the form's shape, call one service or selector, and redirect
+with a message; the rules live in ``reporting.validation`` and ``reporting.services``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from enterprises.models import Enterprise
+from enterprises.selectors import park_list
+from targets.models import District, ItemKind, Metric
+from targets.periods import (
+    PeriodError,
+    last_ended_period,
+    period_due_on,
+    period_format,
+    period_of,
+    period_opens_on,
+    period_parse,
+    today,
+)
+
+from . import selectors, services
+from .forms import (
+    ATTRIBUTE_PREFIX,
+    ATTRIBUTE_VALUE_LABELS,
+    YES,
+    ActionForm,
+    BulkApproveForm,
+    CommentForm,
+    CompletenessFilterForm,
+    ItemFormSet,
+    ReportForm,
+    ReviewFilterForm,
+    item_initial,
+    metric_field_name,
+    metric_initial,
+)
+from .models import Submission
+
+Status = Submission.Status
+FIRST_PROGRAMME_PERIOD = 2022 * 4  # 2022Q1: quarters before the programme are not reported
+EDITABLE = (Status.DRAFT, Status.RETURNED)
+PREFILLED_SEMANTICS = (Metric.Semantics.STOCK, Metric.Semantics.FLAG)
 
 
-@login_required
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _require(allowed: Callable[[User], bool]) -> Callable[..., Any]:
+    """login_required plus a role test: 403 for a logged-in user of another role."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not allowed(_user(request)):
+                raise PermissionDenied(_("Your role may not open this page."))
+            return view(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+def _is_reporter(user: User) -> bool:
+    return user.is_enterprise and user.enterprise_id is not None
+
+
+def _is_official(user: User) -> bool:
+    return user.is_official
+
+
+def _reads_completeness(user: User) -> bool:
+    return user.sees_everything or user.is_park_manager
+
+
+# --- my reports -------------------------------------------------------------------------
+
+
+@dataclass
+class QuarterRow:
+    period: int
+    submission: Submission | None
+    due_on: dt.date
+    overdue: bool
+
+    @property
+    def period_label(self) -> str:
+        return period_format(self.period)
+
+    @property
+    def status(self) -> str:
+        return self.submission.status if self.submission else "not_started"
+
+    @property
+    def status_label(self) -> str:
+        return self.submission.get_status_display() if self.submission else _("Not started")
+
+    @property
+    def editable(self) -> bool:
+        return self.submission is None or self.submission.status in EDITABLE
+
+    @property
+    def url(self) -> str:
+        if self.submission is None:
+            return reverse("reporting:report-new", args=[self.period_label])
+        return reverse("reporting:report-detail", args=[self.submission.pk])
+
+
+def _reporting_periods(enterprise: Enterprise, on: dt.date) -> range:
+    first = period_of(enterprise.active_from) if enterprise.active_from else FIRST_PROGRAMME_PERIOD
+    last = last_ended_period(on)
+    if enterprise.active_until:
+        last = min(last, period_of(enterprise.active_until))
+    return range(max(first, FIRST_PROGRAMME_PERIOD), last + 1)
+
+
+def _quarter_rows(enterprise: Enterprise, submissions: Iterable[Submission]) -> list[QuarterRow]:
+    on = today()
+    by_period = {s.period: s for s in submissions}
+    rows = []
+    for period in _reporting_periods(enterprise, on):
+        submission = by_period.get(period)
+        due_on = period_due_on(period)
+        handed_in = submission is not None and submission.first_submitted_at is not None
+        rows.append(QuarterRow(period, submission, due_on, overdue=on > due_on and not handed_in))
+    # Overdue quarters first, then the newest.
+    return sorted(rows, key=lambda row: (not row.overdue, -row.period))
+
+
+@_require(_is_reporter)
 def my_reports(request: HttpRequest) -> HttpResponse:
-    return render(request, "reporting/my_reports.html", {})
+    user = _user(request)
+    enterprise = get_object_or_404(Enterprise, pk=user.enterprise_id)
+    rows = _quarter_rows(enterprise, selectors.submission_list(user=user))
+    return render(request, "reporting/my_reports.html", {"enterprise": enterprise, "rows": rows})
+
+
+# --- the report form --------------------------------------------------------------------
+
+
+def _catalogue() -> tuple[list[Metric], list[ItemKind]]:
+    return list(Metric.objects.order_by("position", "id")), list(ItemKind.objects.all())
+
+
+def _kinds_json(kinds: Iterable[ItemKind]) -> dict[str, Any]:
+    return {
+        kind.code: {"identifier_label": kind.identifier_label, "attributes": kind.attributes or {}}
+        for kind in kinds
+    }
+
+
+def _prefill(enterprise: Enterprise, period: int, metrics: list[Metric]) -> tuple[dict, str]:
+    """Stocks and flags of the previous quarter's report; flows start empty every quarter."""
+    previous = Submission.objects.filter(enterprise=enterprise, period=period - 1).first()
+    if previous is None:
+        return {}, ""
+    kept = [m for m in metrics if m.semantics in PREFILLED_SEMANTICS]
+    return metric_initial(kept, previous.metrics_data), previous.period_label
+
+
+def _bind_forms(
+    request: HttpRequest,
+    *,
+    metrics: list[Metric],
+    kinds: list[ItemKind],
+    initial: dict[str, Any],
+    items: list[dict[str, Any]],
+) -> tuple[ReportForm, Any]:
+    data = request.POST if request.method == "POST" else None
+    form = ReportForm(data, metrics=metrics, initial=initial)
+    formset = ItemFormSet(data, prefix="items", kinds=kinds, initial=item_initial(items))
+    return form, formset
+
+
+def _errors_to_forms(error: ValidationError, form: ReportForm, item_forms: list[Any]) -> None:
+    """The validation's keys ("metrics.<code>", "items[<i>].<field>", "period") onto fields."""
+    for key, messages_ in error.message_dict.items():
+        target, field = _error_target(key, form, item_forms)
+        for message in messages_:
+            target.add_error(field, message)
+
+
+def _error_target(key: str, form: ReportForm, item_forms: list[Any]) -> tuple[Any, str | None]:
+    if key.startswith("metrics."):
+        name = metric_field_name(key.removeprefix("metrics."))
+        return form, name if name in form.fields else None
+    if key.startswith("items[") and "]" in key:
+        index_text, _sep, rest = key.removeprefix("items[").partition("]")
+        if index_text.isdigit() and int(index_text) < len(item_forms):
+            item_form = item_forms[int(index_text)]
+            field = rest.removeprefix(".")
+            if field.startswith("attributes."):
+                field = ATTRIBUTE_PREFIX + field.removeprefix("attributes.")
+            return item_form, field if field in item_form.fields else None
+    return form, None
+
+
+def _save_report(
+    *,
+    submission: Submission | None,
+    enterprise: Enterprise,
+    period: int,
+    form: ReportForm,
+    filled: list[Any],
+    by: User,
+    submit: bool,
+) -> Submission:
+    """Save (and optionally submit) in one transaction, so a refused submit saves nothing.
+
+    The services have no "save and submit"; this pairs the two calls for the form's button.
+    """
+    metrics = form.metrics_payload()
+    items = [item_form.payload() for item_form in filled]
+    with transaction.atomic():
+        if submission is None:
+            submission = services.submission_create(
+                enterprise=enterprise, period=period, metrics=metrics, items=items, by=by
+            )
+        else:
+            submission = services.submission_update(
+                submission=submission,
+                version=form.cleaned_data.get("version"),
+                metrics=metrics,
+                items=items,
+                by=by,
+            )
+        if submit:
+            submission = services.submission_submit(submission=submission, by=by)
+    return submission
+
+
+def _report_form_page(
+    request: HttpRequest,
+    *,
+    enterprise: Enterprise,
+    period: int,
+    submission: Submission | None,
+) -> HttpResponse:
+    user = _user(request)
+    metrics, kinds = _catalogue()
+    prefilled_from = ""
+    if submission is not None:
+        initial = metric_initial(metrics, submission.metrics_data)
+        initial["version"] = submission.version
+        items = list(submission.items_data)
+    else:
+        initial, prefilled_from = _prefill(enterprise, period, metrics)
+        items = []
+    form, formset = _bind_forms(request, metrics=metrics, kinds=kinds, initial=initial, items=items)
+    has_errors = False
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            filled = formset.filled_forms()
+            submit = request.POST.get("action") == "submit"
+            try:
+                saved = _save_report(
+                    submission=submission,
+                    enterprise=enterprise,
+                    period=period,
+                    form=form,
+                    filled=filled,
+                    by=user,
+                    submit=submit,
+                )
+            except ValidationError as error:
+                _errors_to_forms(error, form, filled)
+            except services.SubmissionExists as exists:
+                messages.error(request, str(exists))
+                return redirect("reporting:report-detail", exists.existing_id)
+            except (services.StaleVersion, services.TransitionNotAllowed) as conflict:
+                messages.error(request, str(conflict))
+                if submission is None:
+                    return redirect("reporting:my-reports")
+                return redirect("reporting:report-detail", submission.pk)
+            else:
+                messages.success(
+                    request,
+                    _("The report was submitted for review.") if submit else _("Draft saved."),
+                )
+                return redirect("reporting:report-detail", saved.pk)
+        has_errors = True
+    status = submission.status if submission else "not_started"
+    context = {
+        "enterprise": enterprise,
+        "submission": submission,
+        "period_label": period_format(period),
+        "status": status,
+        "status_label": submission.get_status_display() if submission else _("Not started"),
+        "opens_on": period_opens_on(period),
+        "due_on": period_due_on(period),
+        "form": form,
+        "items": formset,
+        "item_kinds": _kinds_json(kinds),
+        "has_errors": has_errors,
+        "prefilled_from": prefilled_from,
+        "history": _history(submission) if submission else [],
+    }
+    return render(request, "reporting/report_form.html", context, status=400 if has_errors else 200)
+
+
+@_require(_is_reporter)
+def report_new(request: HttpRequest, period: str) -> HttpResponse:
+    user = _user(request)
+    enterprise = get_object_or_404(Enterprise, pk=user.enterprise_id)
+    try:
+        number = period_parse(period)
+    except PeriodError as error:
+        raise Http404(str(error)) from error
+    if number not in _reporting_periods(enterprise, today()):
+        raise Http404(_("This quarter cannot be reported."))
+    existing = selectors.submission_list(user=user).filter(period=number).first()
+    if existing is not None:
+        return redirect("reporting:report-detail", existing.pk)
+    return _report_form_page(request, enterprise=enterprise, period=number, submission=None)
+
+
+# --- reading and reviewing one report ---------------------------------------------------
+
+
+def _readable(request: HttpRequest, pk: int) -> Submission:
+    """The report if the user may read it; 404 otherwise (never reveal others' reports)."""
+    return get_object_or_404(selectors.submission_list(user=_user(request)), pk=pk)
+
+
+def _display(value: Any, metric: Metric) -> str:
+    if value is None:
+        return ""
+    if metric.type == Metric.Type.BOOLEAN:
+        return _("Yes") if value else _("No")
+    if isinstance(value, Decimal):
+        return f"{value:,f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:,f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _change(row: dict[str, Any], metric: Metric) -> tuple[str, str]:
+    delta = row.get("delta")
+    if delta is None or delta == 0:
+        return ("", "") if not row.get("changed") or row.get("previous") is None else ("≠", "")
+    sign = "+" if delta > 0 else "−"
+    return f"{sign}{_display(abs(delta), metric)}", "up" if delta > 0 else "down"
+
+
+def _value_groups(
+    submission: Submission, flags: list[dict[str, Any]]
+) -> tuple[list[tuple[str, list[dict[str, Any]]]], str | None]:
+    diff = selectors.submission_diff_previous(submission=submission)
+    metrics = {m.code: m for m in Metric.objects.all()}
+    flags_by_metric: dict[str, list[str]] = {}
+    for flag in flags:
+        flags_by_metric.setdefault(str(flag.get("metric")), []).append(str(flag["message"]))
+    labels = dict(Metric.Group.choices)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in diff["metrics"]:
+        metric = metrics[row["code"]]
+        change, direction = _change(row, metric)
+        grouped.setdefault(metric.group, []).append(
+            {
+                "code": metric.code,
+                "name": metric.name,
+                "unit": metric.unit,
+                "value": _display(row["current"], metric),
+                "previous": _display(row["previous"], metric),
+                "change": change,
+                "direction": direction,
+                "flags": flags_by_metric.get(metric.code, []),
+            }
+        )
+    groups = [(str(labels.get(group, group)), rows) for group, rows in grouped.items()]
+    return groups, diff["previous_period"]
+
+
+def _item_rows(submission: Submission) -> list[dict[str, Any]]:
+    kinds = {kind.code: kind for kind in ItemKind.objects.all()}
+    rows = []
+    for item in submission.items_data:
+        kind = kinds.get(item.get("kind", ""))
+        attributes = item.get("attributes") or {}
+        rows.append(
+            {
+                "kind": kind.name if kind else item.get("kind", ""),
+                "identifier_label": kind.identifier_label if kind else "",
+                "identifier": item.get("identifier", ""),
+                "title": item.get("title", ""),
+                "date": item.get("date", ""),
+                "attributes": ", ".join(
+                    str(ATTRIBUTE_VALUE_LABELS.get(v, v)) for v in attributes.values()
+                ),
+                "evidence_url": item.get("evidence_url", ""),
+            }
+        )
+    return rows
+
+
+ACTION_LABELS = {
+    services.Action.CREATE: _("Created"),
+    services.Action.EDIT: _("Edited"),
+    services.Action.SUBMIT: _("Submitted"),
+    services.Action.APPROVE: _("Approved"),
+    services.Action.RETURN: _("Returned"),
+    services.Action.REOPEN: _("Reopened"),
+}
+
+
+def _history(submission: Submission) -> list[dict[str, Any]]:
+    """The audit trail, newest first, with metric codes shown by name."""
+    names = {m.code: m.name for m in Metric.objects.all()}
+    entries = []
+    for entry in reversed(selectors.submission_history(submission=submission)):
+        entries.append(
+            {
+                "action_label": str(ACTION_LABELS.get(entry["action"], entry["action"])),
+                "who": entry["by"],
+                "when": entry["at"],
+                "comment": entry["comment"],
+                "changes": [_change_display(change, names) for change in entry["changes"]],
+            }
+        )
+    return entries
+
+
+def _change_display(change: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    field = str(change["field"])
+    if field.startswith("metrics."):
+        field = names.get(field.removeprefix("metrics."), field)
+    return {"field": field, "old": _short(change["old"]), "new": _short(change["new"])}
+
+
+def _short(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dict):
+        return str(value.get("identifier") or value)
+    return str(value)
+
+
+def _report_page(
+    request: HttpRequest, submission: Submission, *, comment_form: CommentForm | None = None
+) -> HttpResponse:
+    user = _user(request)
+    flags = selectors.submission_flags(submissions=[submission]).get(submission.pk, [])
+    value_groups, previous_label = _value_groups(submission, flags)
+    context = {
+        "submission": submission,
+        "value_groups": value_groups,
+        "previous_label": previous_label,
+        "flags": [flag["message"] for flag in flags],
+        "item_rows": _item_rows(submission),
+        "history": _history(submission),
+        "due_on": period_due_on(submission.period),
+        "can_review": user.is_official,
+        "comment_form": comment_form or CommentForm(),
+    }
+    status = 400 if comment_form is not None and comment_form.errors else 200
+    return render(request, "reporting/report_detail.html", context, status=status)
 
 
 @login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reporter edits a draft or returned report here; everyone else reads it."""
+    submission = _readable(request, pk)
+    user = _user(request)
+    if user.is_enterprise and submission.status in EDITABLE:
+        return _report_form_page(
+            request,
+            enterprise=submission.enterprise,
+            period=submission.period,
+            submission=submission,
+        )
+    if request.method != "GET":
+        raise PermissionDenied(_("This report cannot be changed here."))
+    return _report_page(request, submission)
+
+
+def _review_action(
+    request: HttpRequest,
+    pk: int,
+    action: Callable[..., Submission],
+    done: str,
+    *,
+    needs_comment: bool,
+) -> HttpResponse:
+    submission = _readable(request, pk)
+    form: ActionForm | CommentForm = (
+        CommentForm(request.POST) if needs_comment else ActionForm(request.POST)
+    )
+    if not form.is_valid():
+        assert isinstance(form, CommentForm)
+        return _report_page(request, submission, comment_form=form)
+    extra = {"comment": form.cleaned_data["comment"]} if needs_comment else {}
+    try:
+        action(
+            submission=submission,
+            by=_user(request),
+            version=form.cleaned_data.get("version"),
+            **extra,
+        )
+    except (services.StaleVersion, services.TransitionNotAllowed) as conflict:
+        messages.error(request, str(conflict))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("reporting:report-detail", submission.pk)
+
+
+@require_POST
+@_require(_is_official)
+def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_action(
+        request, pk, services.submission_approve, _("Report approved."), needs_comment=False
+    )
+
+
+@require_POST
+@_require(_is_official)
+def report_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_action(
+        request,
+        pk,
+        services.submission_return,
+        _("Report returned to the enterprise."),
+        needs_comment=True,
+    )
+
+
+@require_POST
+@_require(_is_official)
+def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_action(
+        request, pk, services.submission_reopen, _("Report reopened."), needs_comment=True
+    )
+
+
+# --- review queue -----------------------------------------------------------------------
+
+
+def _queue_filters(form: ReviewFilterForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    filters: dict[str, Any] = {
+        "period": data.get("period"),
+        "district": data["district"].code if data.get("district") else "",
+        "park": data.get("park") or "",
+        "status": data.get("status") or "",
+        "late": "" if not data.get("late") else data["late"] == YES,
+    }
+    return filters
+
+
+@_require(_is_official)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "reporting/my_reports.html", {})
+    params = request.GET.copy()
+    # Without a filter the queue shows what waits for review.
+    params.setdefault("status", Status.SUBMITTED)
+    form = ReviewFilterForm(params, parks=park_list(user=_user(request)))
+    filters = _queue_filters(form) if form.is_valid() else {"status": Status.SUBMITTED}
+    submissions = list(selectors.review_queue(filters=filters)[:500])
+    flags = selectors.submission_flags(submissions=submissions)
+    rows = [
+        {
+            "submission": s,
+            "flags": [flag["message"] for flag in flags.get(s.pk, [])],
+            "bulk_ok": s.status == Status.SUBMITTED and not flags.get(s.pk),
+        }
+        for s in submissions
+    ]
+    return render(request, "reporting/review_queue.html", {"filter_form": form, "rows": rows})
 
 
-@login_required
+@require_POST
+@_require(_is_official)
+def bulk_approve(request: HttpRequest) -> HttpResponse:
+    form = BulkApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors.get("submissions", [])))
+    else:
+        chosen = selectors.submission_list(user=_user(request)).filter(
+            pk__in=form.cleaned_data["submissions"]
+        )
+        result = services.submission_bulk_approve(submissions=chosen, by=_user(request))
+        messages.success(request, _("%(n)d report(s) approved.") % {"n": len(result.approved)})
+        skipped = len(result.skipped_flagged) + len(result.skipped_state)
+        if skipped:
+            messages.warning(
+                request,
+                _("%(n)d report(s) left for individual review (flagged or no longer submitted).")
+                % {"n": skipped},
+            )
+    return _redirect_back(request, reverse("reporting:review-queue"))
+
+
+def _redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    return HttpResponseRedirect(fallback)
+
+
+# --- completeness -----------------------------------------------------------------------
+
+
+def _scopes(user: User) -> list[tuple[str, str]]:
+    """The scopes the user may pick: park managers only their park."""
+    if user.is_park_manager:
+        park = user.park
+        return [(f"park:{park.code}", str(park))] if park else []
+    scopes = [("city", _("Shanghai (city)"))]
+    scopes += [(f"district:{d.code}", str(d)) for d in District.objects.all()]
+    scopes += [(f"park:{p.code}", str(p)) for p in park_list(user=user)]
+    return scopes
+
+
+@_require(_reads_completeness)
 def completeness(request: HttpRequest) -> HttpResponse:
-    return render(request, "reporting/my_reports.html", {})
+    user = _user(request)
+    scopes = _scopes(user)
+    params = request.GET.copy()
+    params.setdefault("period", period_format(last_ended_period()))
+    params.setdefault("scope", scopes[0][0] if scopes else "")
+    form = CompletenessFilterForm(params, scopes=scopes)
+    if not form.is_valid() or not scopes:
+        if not scopes:
+            raise PermissionDenied(_("No scope to show."))
+        period, scope = last_ended_period(), scopes[0][0]
+    else:
+        period = form.cleaned_data["period"] or last_ended_period()
+        scope = form.cleaned_data["scope"] or scopes[0][0]
+    figures = selectors.completeness(period=period, scope=scope)
+    context = {
+        "filter_form": form,
+        "figures": figures,
+        "missing": figures["missing"],
+        "period_label": period_format(period),
+        "scope_label": dict(scopes).get(scope, scope),
+        "due_on": figures["due_on"].isoformat(),
+    }
+    return render(request, "reporting/completeness.html", context)
