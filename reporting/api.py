@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -135,9 +136,16 @@ class SubmissionSerializer(serializers.ModelSerializer):
     def get_metrics(self, obj: Submission) -> dict[str, Any]:
         types: dict[str, str] = self.context.get("metric_types") or metric_types()
         return {
-            code: metric_from_json(value, types.get(code, Metric.Type.DECIMAL))
+            code: _json_number(metric_from_json(value, types.get(code, Metric.Type.DECIMAL)))
             for code, value in (obj.metrics_data or {}).items()
         }
+
+
+def _json_number(value: Any) -> Any:
+    """Decimals as plain JSON numbers (12, 3.5), also in replayed idempotent answers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 READ_ONLY_FIELDS = (
