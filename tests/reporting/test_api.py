@@ -47,7 +47,8 @@ def test_post_creates_a_draft_and_answers_the_report(as_reporter, enterprise):
     assert data["version"] == 1
     assert data["metrics"] == {"digital_staff": 10, "revenue": 100.5, "cloud_adopted": True}
     assert data["items"][0]["identifier"] == "MES rollout"
-    assert data["submitted_at"] is None and data["late"] is False
+    assert data["submitted_at"] is None
+    assert data["late"] is False
 
 
 def test_a_second_post_for_the_quarter_answers_409_with_the_existing_id(as_reporter, enterprise):
@@ -167,7 +168,9 @@ def test_list_is_scoped_filtered_and_paginated(
     assert as_reporter.get(URL).json()["count"] == 2
     assert as_park_manager.get(URL).json()["count"] == 2
     page = as_official.get(URL, {"period": "2024Q1", "page_size": 1}).json()
-    assert page["count"] == 2 and len(page["results"]) == 1 and page["next"]
+    assert page["count"] == 2
+    assert len(page["results"]) == 1
+    assert page["next"]
     assert as_official.get(URL, {"enterprise": other_enterprise.uscc}).json()["count"] == 1
     assert as_official.get(URL, {"status": "submitted"}).json()["count"] == 0
     assert as_official.get(URL, {"park": "PARK-B"}).json()["count"] == 1
@@ -219,17 +222,20 @@ def test_put_on_a_submitted_report_answers_409(as_reporter, enterprise, reporter
 def test_the_workflow_over_the_api(as_reporter, as_official, enterprise):
     report_id = as_reporter.post(URL, body(enterprise), format="json").json()["id"]
     submitted = as_reporter.post(f"{URL}{report_id}/submit/", {}, format="json")
-    assert submitted.json()["status"] == "submitted" and submitted.json()["submitted_at"]
+    assert submitted.json()["status"] == "submitted"
+    assert submitted.json()["submitted_at"]
     assert as_reporter.post(f"{URL}{report_id}/approve/").status_code == 403
     no_comment = as_official.post(f"{URL}{report_id}/return/", {}, format="json")
-    assert no_comment.status_code == 400 and "comment" in no_comment.json()
+    assert no_comment.status_code == 400
+    assert "comment" in no_comment.json()
     returned = as_official.post(
         f"{URL}{report_id}/return/", {"comment": "Check revenue"}, format="json"
     ).json()
     assert (returned["status"], returned["review_comment"]) == ("returned", "Check revenue")
     as_reporter.post(f"{URL}{report_id}/submit/")
     approved = as_official.post(f"{URL}{report_id}/approve/").json()
-    assert approved["status"] == "approved" and approved["reviewed_at"]
+    assert approved["status"] == "approved"
+    assert approved["reviewed_at"]
     assert as_official.post(f"{URL}{report_id}/approve/").status_code == 409
     reopened = as_official.post(
         f"{URL}{report_id}/reopen/", {"comment": "Duplicate"}, format="json"
@@ -244,7 +250,8 @@ def test_the_workflow_over_the_api(as_reporter, as_official, enterprise):
         "approve",
         "reopen",
     ]
-    assert history[2]["by"] == "official" and history[2]["comment"] == "Check revenue"
+    assert history[2]["by"] == "official"
+    assert history[2]["comment"] == "Check revenue"
 
 
 def test_another_enterprises_report_is_404_for_every_verb(as_reporter, other_enterprise, official):
@@ -279,8 +286,11 @@ def test_approval_marks_the_rows_approved(as_official, enterprise, reporter):
 def test_completeness_answers_the_figures(as_official, enterprise, reporter, official):
     report_approved(enterprise=enterprise, reporter=reporter, official=official)
     data = as_official.get("/api/v1/completeness/", {"period": "2024Q1", "scope": "city"}).json()
-    assert data["period"] == "2024Q1" and data["scope"] == "city"
-    assert data["active"] == 1 and data["approved"] == 1 and data["submitted"] == 1
+    assert data["period"] == "2024Q1"
+    assert data["scope"] == "city"
+    assert data["active"] == 1
+    assert data["approved"] == 1
+    assert data["submitted"] == 1
     assert data["missing"] == []
 
 
