@@ -399,3 +399,191 @@ def _rollup_on_commit(period: int) -> None:
 
 def submission_label(submission: Submission) -> str:
     return f"{submission.enterprise.name} {period_format(submission.period)}"
+
+
+# --- weekly reminder digests ------------------------------------------------------------
+
+# DOMAIN.md: quarters run from 2022Q1; reminders never reach further back.
+REMINDERS_FIRST_PERIOD = 2022 * 4
+OFFICIALS_RECIPIENT = "officials"
+
+
+@dataclass
+class RemindersResult:
+    week: str
+    enterprises: int = 0
+    officials: int = 0
+    already_sent: int = 0
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def reminders_send(*, today: dt.date | None = None) -> RemindersResult:
+    """One digest per enterprise with overdue or returned reports, and one to the officials
+    about the review queue; at most once per recipient and ISO week."""
+    today = today or timezone.localdate()
+    result = RemindersResult(week=iso_week(today))
+    overdue = _overdue_by_enterprise(today)
+    returned = _returned_by_enterprise()
+    enterprises = Enterprise.objects.filter(pk__in=set(overdue) | set(returned)).order_by("uscc")
+    emails = _enterprise_emails(enterprises)
+    for enterprise in enterprises:
+        context = {
+            "enterprise": enterprise,
+            "overdue": [
+                {"period": period_format(p), "due_on": period_due_on(p)}
+                for p in overdue.get(enterprise.pk, [])
+            ],
+            "returned": returned.get(enterprise.pk, []),
+        }
+        sent = _digest_send(
+            recipient=f"enterprise:{enterprise.uscc}",
+            week=result.week,
+            to=emails.get(enterprise.pk, []),
+            template="enterprise_digest",
+            context=context,
+            subject=_("Quarterly reports waiting for %(name)s") % {"name": enterprise.name},
+        )
+        result.enterprises += int(sent is True)
+        result.already_sent += int(sent is None)
+    sent = _officials_digest(today, result.week)
+    result.officials = int(sent is True)
+    result.already_sent += int(sent is None)
+    return result
+
+
+def _overdue_by_enterprise(today: dt.date) -> dict[int, list[int]]:
+    """Quarters past their due date with no submitted report, per active enterprise."""
+    from targets.periods import last_ended_period, period_end
+
+    periods = [
+        p
+        for p in range(REMINDERS_FIRST_PERIOD, last_ended_period(today) + 1)
+        if period_due_on(p) < today
+    ]
+    if not periods:
+        return {}
+    reported = set(
+        Submission.objects.filter(
+            period__in=periods,
+            status__in=(Status.SUBMITTED, Status.APPROVED, Status.RETURNED),
+        ).values_list("enterprise_id", "period")
+    )
+    overdue: dict[int, list[int]] = {}
+    for pk, active_from, active_until in Enterprise.objects.values_list(
+        "pk", "active_from", "active_until"
+    ):
+        for period in periods:
+            end = period_end(period)
+            active = (active_from is None or active_from <= end) and (
+                active_until is None or active_until >= end
+            )
+            if active and (pk, period) not in reported:
+                overdue.setdefault(pk, []).append(period)
+    return overdue
+
+
+def _returned_by_enterprise() -> dict[int, list[dict[str, Any]]]:
+    returned: dict[int, list[dict[str, Any]]] = {}
+    for submission in Submission.objects.filter(status=Status.RETURNED).order_by("period"):
+        returned.setdefault(submission.enterprise_id, []).append(
+            {
+                "period": period_format(submission.period),
+                "comment": submission.review_comment,
+                "id": submission.pk,
+            }
+        )
+    return returned
+
+
+def _enterprise_emails(enterprises: Any) -> dict[int, list[str]]:
+    emails: dict[int, list[str]] = {}
+    for enterprise in enterprises:
+        if enterprise.contact_email:
+            emails.setdefault(enterprise.pk, []).append(enterprise.contact_email)
+    for enterprise_id, email in (
+        User.objects.filter(enterprise__in=enterprises, is_active=True, role="enterprise")
+        .exclude(email="")
+        .values_list("enterprise_id", "email")
+    ):
+        if email not in emails.setdefault(enterprise_id, []):
+            emails[enterprise_id].append(email)
+    return emails
+
+
+def _officials_digest(today: dt.date, week: str) -> bool | None:
+    from django.db.models import Count, Min, Q
+
+    queue = Submission.objects.filter(status=Status.SUBMITTED)
+    by_period = list(
+        queue.values("period")
+        .annotate(count=Count("pk"), oldest=Min("submitted_at"))
+        .order_by("period")
+    )
+    if not by_period:
+        return False
+    oldest = queue.select_related("enterprise").order_by("submitted_at", "pk").first()
+    to = list(
+        User.objects.filter(Q(role="official") | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    context = {
+        "total": sum(row["count"] for row in by_period),
+        "by_period": [
+            {"period": period_format(row["period"]), "count": row["count"]} for row in by_period
+        ],
+        "oldest": oldest,
+        "oldest_period": period_format(oldest.period) if oldest else "",
+        "waiting_days": (today - timezone.localdate(oldest.submitted_at)).days
+        if oldest and oldest.submitted_at
+        else 0,
+    }
+    return _digest_send(
+        recipient=OFFICIALS_RECIPIENT,
+        week=week,
+        to=to,
+        template="official_digest",
+        context=context,
+        subject=_("%(n)d quarterly reports wait for review") % {"n": context["total"]},
+    )
+
+
+def _digest_send(
+    *,
+    recipient: str,
+    week: str,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    subject: str,
+) -> bool | None:
+    """Send one digest unless it went out this week: True sent, None already sent, False
+    nobody to send to. The claim row is written first so parallel runs send it once."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    from .models import ReminderDigest
+
+    if not to:
+        return False
+    try:
+        with transaction.atomic():
+            claim = ReminderDigest.objects.create(recipient=recipient, week=week)
+    except IntegrityError:
+        return None
+    try:
+        body = render_to_string(f"reporting/email/{template}.txt", context)
+        EmailMessage(
+            subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+        ).send()
+    except Exception:
+        claim.delete()
+        raise
+    return True

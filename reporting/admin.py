@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Item, MetricValue, ReminderDigest, Submission
+
+
+class MetricValueInline(admin.TabularInline):
+    model = MetricValue
+    fields = readonly_fields = ("metric", "value", "approved")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    fields = readonly_fields = (
+        "kind",
+        "identifier",
+        "identifier_key",
+        "title",
+        "date",
+        "attributes",
+        "approved",
+    )
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(SimpleHistoryAdmin):
+    """Read-mostly: the workflow (and its audit trail) runs through reporting.services."""
+
+    list_display = [
+        "enterprise",
+        "period_label",
+        "status",
+        "version",
+        "submitted_at",
+        "reviewed_at",
+        "late",
+    ]
+    list_filter = ["status", "late", "period", "enterprise__district", "enterprise__park"]
+    search_fields = ["enterprise__name", "enterprise__uscc"]
+    list_select_related = ["enterprise"]
+    readonly_fields = [
+        "enterprise",
+        "period",
+        "status",
+        "version",
+        "metrics_data",
+        "items_data",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "submitted_by",
+        "submitted_at",
+        "first_submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+        "late",
+    ]
+    inlines = [MetricValueInline, ItemInline]
+    history_list_display = ["status", "version"]
+
+    @admin.display(description=_("quarter"), ordering="period")
+    def period_label(self, obj: Submission) -> str:
+        return obj.period_label
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ReminderDigest)
+class ReminderDigestAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "week", "sent_at"]
+    list_filter = ["week"]
+    readonly_fields = ["recipient", "week", "sent_at"]
