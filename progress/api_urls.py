@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("progress/", api.ProgressListView.as_view(), name="progress-list"),
+    path("progress/<str:code>/series/", api.ProgressSeriesView.as_view(), name="progress-series"),
+    path(
+        "progress/<str:code>/evidence/",
+        api.ProgressEvidenceView.as_view(),
+        name="progress-evidence",
+    ),
+    path("rollups/", api.RollupListView.as_view(), name="rollup-list"),
+    path("rollups/<int:pk>/", api.RollupDetailView.as_view(), name="rollup-detail"),
+]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from django.db.models import F, FilteredRelation, Min, Q, Sum
 
-from enterprises.models import Designation, Enterprise
+from enterprises.models import Designation, Enterprise, EnterpriseQuerySet
 from parks.models import Park
 from reporting.models import Item, MetricValue, Submission
 from targets.models import District, ItemKind, Metric, Target
@@ -200,9 +200,14 @@ def actual_frame(*, target: Target, scopes: Scopes, low: int, last: int) -> pd.D
     return _pivot(events, scopes, periods, cumulative=True).map(lambda v: Decimal(int(v)))
 
 
-def _enterprise_filter(target: Target, prefix: str = "") -> Q:
+def enterprise_filter(target: Target, prefix: str = "") -> Q:
     wanted = target.rule.get("enterprises") or {}
     return Q(**{prefix + ENTERPRISE_FILTERS[key]: value for key, value in wanted.items()})
+
+
+def enterprises_active(*, target: Target, period: int) -> EnterpriseQuerySet:
+    """Enterprises matching the rule's filter that are active at the quarter's end."""
+    return Enterprise.objects.filter(enterprise_filter(target)).active_on(period_end(period))
 
 
 def _quarters(dates: pd.Series) -> pd.Series:
@@ -292,7 +297,7 @@ def _item_events(target: Target, last: int) -> pd.DataFrame:
         kind__code=rule["item"],
         date__gte=target.counts_from,
         date__lte=period_end(last),
-    ).filter(_enterprise_filter(target, "enterprise__"))
+    ).filter(enterprise_filter(target, "enterprise__"))
     for attribute, allowed in (rule.get("where") or {}).items():
         queryset = queryset.filter(**{f"attributes__{attribute}__in": list(allowed)})
     per_enterprise = rule_dedupe_by_enterprise(target)
@@ -336,7 +341,7 @@ def _flow_events(target: Target, last: int) -> pd.DataFrame:
             period__gte=first_period(target),
             period__lte=last,
         )
-        .filter(_enterprise_filter(target, "enterprise__"))
+        .filter(enterprise_filter(target, "enterprise__"))
         .values("period", district=F("enterprise__district_id"), park=F("enterprise__park_id"))
         .annotate(total=Sum("value"))
         .order_by()
@@ -355,7 +360,7 @@ def _flag_ever_events(target: Target, last: int) -> pd.DataFrame:
             period__gte=first_period(target),
             period__lte=last,
         )
-        .filter(_enterprise_filter(target, "enterprise__"))
+        .filter(enterprise_filter(target, "enterprise__"))
         .values(
             "enterprise_id", district=F("enterprise__district_id"), park=F("enterprise__park_id")
         )
@@ -373,7 +378,7 @@ def _latest_flags(
     """Enterprises whose latest approved report up to each quarter has the flag (scopes ×
     quarters), and the active enterprises matching the filter at each quarter end."""
     enterprises = _frame(
-        Enterprise.objects.filter(_enterprise_filter(target)).values(
+        Enterprise.objects.filter(enterprise_filter(target)).values(
             "id", "district_id", "park_id", "active_from", "active_until"
         ),
         ["id", "district_id", "park_id", "active_from", "active_until"],
@@ -383,7 +388,7 @@ def _latest_flags(
         Submission.objects.filter(
             status=Submission.Status.APPROVED,
             period__lte=periods[-1],
-            enterprise_id__in=Enterprise.objects.filter(_enterprise_filter(target)).values("id"),
+            enterprise_id__in=Enterprise.objects.filter(enterprise_filter(target)).values("id"),
         )
         .annotate(flag=FilteredRelation("values", condition=Q(values__metric_id=metric_id)))
         .values("enterprise_id", "period", value=F("flag__value"))
