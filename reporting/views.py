@@ -423,9 +423,20 @@ ACTION_LABELS = {
 }
 
 
+FIELD_LABELS = {
+    "status": _("Status"),
+    "review_comment": _("Review comment"),
+    "late": _("Late"),
+    "items": _("Items"),
+}
+# The report's identity, set once at creation; the trail shows what changed after.
+IDENTITY_FIELDS = {"enterprise_id", "period"}
+
+
 def _history(submission: Submission) -> list[dict[str, Any]]:
-    """The audit trail, newest first, with metric codes shown by name."""
+    """The audit trail, newest first, with codes shown as names."""
     names = {m.code: m.name for m in Metric.objects.all()}
+    statuses = {value: str(label) for value, label in Status.choices}
     entries = []
     for entry in reversed(selectors.submission_history(submission=submission)):
         entries.append(
@@ -434,22 +445,37 @@ def _history(submission: Submission) -> list[dict[str, Any]]:
                 "who": entry["by"],
                 "when": entry["at"],
                 "comment": entry["comment"],
-                "changes": [_change_display(change, names) for change in entry["changes"]],
+                "changes": [
+                    _change_display(change, names, statuses)
+                    for change in entry["changes"]
+                    if change["field"] not in IDENTITY_FIELDS
+                ],
             }
         )
     return entries
 
 
-def _change_display(change: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+def _change_display(
+    change: dict[str, Any], names: dict[str, str], statuses: dict[str, str]
+) -> dict[str, Any]:
     field = str(change["field"])
+    old, new = change["old"], change["new"]
+    if field == "status":
+        old, new = statuses.get(old, old), statuses.get(new, new)
     if field.startswith("metrics."):
-        field = names.get(field.removeprefix("metrics."), field)
-    return {"field": field, "old": _short(change["old"]), "new": _short(change["new"])}
+        label = names.get(field.removeprefix("metrics."), field)
+    elif field.startswith("items."):
+        label = str(FIELD_LABELS["items"])
+    else:
+        label = str(FIELD_LABELS.get(field, field))
+    return {"field": label, "old": _short(old), "new": _short(new)}
 
 
 def _short(value: Any) -> str:
     if value is None or value == "":
         return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     if isinstance(value, dict):
         return str(value.get("identifier") or value)
     return str(value)

@@ -115,7 +115,7 @@ def test_the_review_page_shows_the_audit_trail(client_official, official, enterp
     assert [entry["action_label"] for entry in history] == ["Returned", "Submitted", "Created"]
     assert history[0]["who"] == "official"
     assert history[0]["comment"] == "请核对人数"
-    assert any(change["new"] == "returned" for change in history[0]["changes"])
+    assert {"field": "Status", "old": "Submitted", "new": "Returned"} in history[0]["changes"]
 
 
 def test_an_official_approves_a_submitted_report(client_official, enterprise):
