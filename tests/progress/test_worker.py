@@ -55,7 +55,7 @@ def worker() -> Iterator[subprocess.Popen[bytes]]:
         "DJANGO_CONN_MAX_AGE": "0",
     }
     celery = str(Path(sys.executable).with_name("celery"))
-    app.conf.broker_url = BROKER
+    app.conf.broker_url = BROKER  # type: ignore[misc]
     app.control.purge()
     process = subprocess.Popen(
         [
