@@ -1,0 +1,97 @@
+"""Outlier flags that help officials review: against the enterprise's own past and its peers."""
+
+from __future__ import annotations
+
+import pytest
+
+from reporting import selectors
+from reporting.models import Submission
+from tests import factories
+from tests.factories import approved_report
+
+from .helpers import Q1_2024
+
+pytestmark = pytest.mark.django_db
+SUBMITTED = Submission.Status.SUBMITTED
+
+
+def submitted(enterprise, **metrics):
+    return approved_report(enterprise=enterprise, period=Q1_2024, metrics=metrics, status=SUBMITTED)
+
+
+def rules(flags, submission):
+    return sorted((f["metric"], f["rule"]) for f in flags[submission.pk])
+
+
+def test_a_value_over_three_times_the_enterprises_median_is_flagged():
+    jumpy, steady = factories.EnterpriseFactory(), factories.EnterpriseFactory()
+    for enterprise in (jumpy, steady):
+        for offset, revenue in ((3, 100), (2, 90), (1, 200)):  # median 100
+            approved_report(
+                enterprise=enterprise, period=Q1_2024 - offset, metrics={"revenue": revenue}
+            )
+    jump = submitted(jumpy, revenue=301)
+    fine = submitted(steady, revenue=300)
+
+    flags = selectors.submission_flags(submissions=[jump, fine])
+
+    assert rules(flags, jump) == [("revenue", "history")]
+    assert flags[jump.pk][0]["median"] == 100
+    assert "revenue is more than 3× this enterprise's median" in flags[jump.pk][0]["message"]
+    assert flags[fine.pk] == []
+
+
+def test_the_history_rule_needs_an_earlier_approved_quarter():
+    enterprise = factories.EnterpriseFactory()
+    approved_report(
+        enterprise=enterprise,
+        period=Q1_2024 - 1,
+        metrics={"revenue": 1},
+        status=Submission.Status.RETURNED,
+    )
+    report = submitted(enterprise, revenue=1000)
+    assert selectors.submission_flags(submissions=[report])[report.pk] == []
+
+
+def test_a_value_far_from_the_peers_of_the_quarter_is_flagged_by_modified_z_score():
+    reports = [
+        submitted(factories.EnterpriseFactory(), revenue=v) for v in (10, 11, 12, 13, 14, 1000)
+    ]
+    # median 12.5, MAD 1.5: z(1000) = 0.6745 × 987.5 / 1.5 ≈ 444; z(10) ≈ −1.1
+    flags = selectors.submission_flags(submissions=reports)
+    assert [rules(flags, r) for r in reports] == [[], [], [], [], [], [("revenue", "peers")]]
+    assert flags[reports[-1].pk][0]["score"] == pytest.approx(444.04, abs=0.01)
+
+
+def test_no_peer_flag_when_the_mad_is_zero():
+    reports = [submitted(factories.EnterpriseFactory(), digital_staff=v) for v in (5, 5, 5, 90)]
+    flags = selectors.submission_flags(submissions=reports)
+    assert all(not found for found in flags.values())
+
+
+def test_drafts_are_not_peers_and_flags_are_ignored():
+    peers = [
+        submitted(factories.EnterpriseFactory(), revenue=v, cloud_adopted=False)
+        for v in (10, 11, 12)
+    ]
+    approved_report(
+        enterprise=factories.EnterpriseFactory(),
+        period=Q1_2024,
+        metrics={"revenue": 13},
+        status=Submission.Status.DRAFT,
+    )
+    odd = submitted(factories.EnterpriseFactory(), revenue=12, cloud_adopted=True)
+    flags = selectors.submission_flags(submissions=[*peers, odd])
+    assert all(not found for found in flags.values())
+
+
+def test_flags_take_a_fixed_number_of_queries(django_assert_max_num_queries):
+    reports = []
+    for value in range(30):
+        enterprise = factories.EnterpriseFactory()
+        approved_report(
+            enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 10, "digital_staff": 3}
+        )
+        reports.append(submitted(enterprise, revenue=10 + value, digital_staff=3 + value % 4))
+    with django_assert_max_num_queries(4):
+        selectors.submission_flags(submissions=reports)
