@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from accounts.models import User
+from enterprises.models import Enterprise
 from reporting import services
 from reporting.models import Submission
+from tests import factories
 
 Q1_2024 = 2024 * 4
 
@@ -39,3 +42,11 @@ def report_submitted(*, enterprise, by, **kwargs) -> Submission:
 def report_approved(*, enterprise, reporter, official, **kwargs) -> Submission:
     submission = report_submitted(enterprise=enterprise, by=reporter, **kwargs)
     return services.submission_approve(submission=submission, by=official)
+
+
+def new_enterprise(**kwargs: Any) -> Enterprise:
+    return cast(Enterprise, factories.EnterpriseFactory(**kwargs))
+
+
+def new_official(**kwargs: Any) -> User:
+    return cast(User, factories.OfficialFactory(**kwargs))

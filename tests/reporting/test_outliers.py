@@ -6,10 +6,9 @@ import pytest
 
 from reporting import selectors
 from reporting.models import Submission
-from tests import factories
 from tests.factories import approved_report
 
-from .helpers import Q1_2024
+from .helpers import Q1_2024, new_enterprise
 
 pytestmark = pytest.mark.django_db
 SUBMITTED = Submission.Status.SUBMITTED
@@ -24,7 +23,7 @@ def rules(flags, submission):
 
 
 def test_a_value_over_three_times_the_enterprises_median_is_flagged():
-    jumpy, steady = factories.EnterpriseFactory(), factories.EnterpriseFactory()
+    jumpy, steady = new_enterprise(), new_enterprise()
     for enterprise in (jumpy, steady):
         for offset, revenue in ((3, 100), (2, 90), (1, 200)):  # median 100
             approved_report(
@@ -42,7 +41,7 @@ def test_a_value_over_three_times_the_enterprises_median_is_flagged():
 
 
 def test_the_history_rule_needs_an_earlier_approved_quarter():
-    enterprise = factories.EnterpriseFactory()
+    enterprise = new_enterprise()
     approved_report(
         enterprise=enterprise,
         period=Q1_2024 - 1,
@@ -54,9 +53,7 @@ def test_the_history_rule_needs_an_earlier_approved_quarter():
 
 
 def test_a_value_far_from_the_peers_of_the_quarter_is_flagged_by_modified_z_score():
-    reports = [
-        submitted(factories.EnterpriseFactory(), revenue=v) for v in (10, 11, 12, 13, 14, 1000)
-    ]
+    reports = [submitted(new_enterprise(), revenue=v) for v in (10, 11, 12, 13, 14, 1000)]
     # median 12.5, MAD 1.5: z(1000) = 0.6745 × 987.5 / 1.5 ≈ 444; z(10) ≈ −1.1
     flags = selectors.submission_flags(submissions=reports)
     assert [rules(flags, r) for r in reports] == [[], [], [], [], [], [("revenue", "peers")]]
@@ -64,23 +61,20 @@ def test_a_value_far_from_the_peers_of_the_quarter_is_flagged_by_modified_z_scor
 
 
 def test_no_peer_flag_when_the_mad_is_zero():
-    reports = [submitted(factories.EnterpriseFactory(), digital_staff=v) for v in (5, 5, 5, 90)]
+    reports = [submitted(new_enterprise(), digital_staff=v) for v in (5, 5, 5, 90)]
     flags = selectors.submission_flags(submissions=reports)
     assert all(not found for found in flags.values())
 
 
 def test_drafts_are_not_peers_and_flags_are_ignored():
-    peers = [
-        submitted(factories.EnterpriseFactory(), revenue=v, cloud_adopted=False)
-        for v in (10, 11, 12)
-    ]
+    peers = [submitted(new_enterprise(), revenue=v, cloud_adopted=False) for v in (10, 11, 12)]
     approved_report(
-        enterprise=factories.EnterpriseFactory(),
+        enterprise=new_enterprise(),
         period=Q1_2024,
         metrics={"revenue": 13},
         status=Submission.Status.DRAFT,
     )
-    odd = submitted(factories.EnterpriseFactory(), revenue=12, cloud_adopted=True)
+    odd = submitted(new_enterprise(), revenue=12, cloud_adopted=True)
     flags = selectors.submission_flags(submissions=[*peers, odd])
     assert all(not found for found in flags.values())
 
@@ -88,7 +82,7 @@ def test_drafts_are_not_peers_and_flags_are_ignored():
 def test_flags_take_a_fixed_number_of_queries(django_assert_max_num_queries):
     reports = []
     for value in range(30):
-        enterprise = factories.EnterpriseFactory()
+        enterprise = new_enterprise()
         approved_report(
             enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 10, "digital_staff": 3}
         )

@@ -13,7 +13,7 @@ from reporting import selectors, services
 from reporting.models import Item, MetricValue, Submission
 from tests import factories
 
-from .helpers import Q1_2024, report_approved, report_create, report_submitted
+from .helpers import Q1_2024, new_official, report_approved, report_create, report_submitted
 
 pytestmark = pytest.mark.django_db
 Status = Submission.Status
@@ -160,7 +160,7 @@ def test_only_officials_review(role, reporter, enterprise, analyst, park_manager
             review(submission=submission, by=user)
     with pytest.raises(PermissionDenied):
         services.submission_return(submission=submission, by=user, comment="no")
-    approved = services.submission_approve(submission=submission, by=factories.OfficialFactory())
+    approved = services.submission_approve(submission=submission, by=new_official())
     with pytest.raises(PermissionDenied):
         services.submission_reopen(submission=approved, by=user, comment="no")
 
