@@ -174,6 +174,36 @@ class HistoryEntrySerializer(serializers.Serializer):
     changes = HistoryChangeSerializer(many=True)
 
 
+class FlagSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    rule = serializers.ChoiceField(choices=["history", "peers"])
+    value = serializers.FloatField()
+    message = serializers.CharField()
+
+
+class MetricComparisonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    previous = serializers.JSONField(allow_null=True)
+    current = serializers.JSONField(allow_null=True)
+    delta = serializers.FloatField(allow_null=True)
+    changed = serializers.BooleanField()
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["previous"] = _json_number(instance["previous"])
+        data["current"] = _json_number(instance["current"])
+        return data
+
+
+class ReviewAidSerializer(serializers.Serializer):
+    flags = FlagSerializer(many=True)
+    previous_id = serializers.IntegerField(allow_null=True)
+    previous_period = serializers.CharField(allow_null=True)
+    metrics = MetricComparisonSerializer(many=True)
+
+
 class MissingEnterpriseSerializer(serializers.Serializer):
     uscc = serializers.CharField()
     name = serializers.CharField()
@@ -411,6 +441,15 @@ class SubmissionViewSet(
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         """An official reopens an approved report (→ returned); it stops counting."""
         return self._transition(request, services.submission_reopen, with_comment=True)
+
+    @extend_schema(responses={200: ReviewAidSerializer, **ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        """Review aids: outlier flags and each metric beside the previous approved quarter."""
+        submission = self.get_object()
+        flags = selectors.submission_flags(submissions=[submission])[submission.pk]
+        previous = selectors.submission_diff_previous(submission=submission)
+        return Response(ReviewAidSerializer({"flags": flags, **previous}).data)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True), **ERRORS})
     @action(detail=True, methods=["get"], pagination_class=None)

@@ -17,7 +17,13 @@ from accounts.models import User
 from enterprises.models import Enterprise, EnterpriseQuerySet
 from parks.models import Park
 from targets.models import District, Metric
-from targets.periods import last_ended_period, period_due_on, period_end, period_format
+from targets.periods import (
+    last_ended_period,
+    period_due_on,
+    period_end,
+    period_format,
+    period_parse,
+)
 
 from .models import MetricValue, Submission
 from .services import Action, change_reason_parse
@@ -55,9 +61,12 @@ def submission_filter(
     queryset: QuerySet[Submission], *, filters: Mapping[str, Any]
 ) -> QuerySet[Submission]:
     """Filters shared by the API list and the review queue: period ("2024Q1" or its
-    number), enterprise (USCC), status, district and park codes, late."""
-    if filters.get("period") not in (None, ""):
-        queryset = queryset.filter(period=int(filters["period"]))
+    number; PeriodError when malformed), enterprise (USCC), status, district and park codes,
+    late."""
+    period = filters.get("period")
+    if period not in (None, ""):
+        text = str(period)
+        queryset = queryset.filter(period=int(text) if text.isdigit() else period_parse(text))
     if filters.get("enterprise"):
         queryset = queryset.filter(enterprise__uscc=str(filters["enterprise"]).strip().upper())
     if filters.get("status"):

@@ -317,3 +317,23 @@ def test_many_reports_list_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         assert as_official.get(URL).json()["count"] == 5
     assert client_for(official).get(URL).status_code == 200
+
+
+def test_review_aids_show_flags_and_the_previous_quarter(as_official, enterprise):
+    from tests.factories import approved_report
+
+    from .helpers import Q1_2024
+
+    approved_report(enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 10})
+    current = approved_report(
+        enterprise=enterprise,
+        period=Q1_2024,
+        metrics={"revenue": 100, "cloud_adopted": True},
+        status="submitted",
+    )
+    data = as_official.get(f"{URL}{current.pk}/review/").json()
+    assert data["previous_period"] == "2023Q4"
+    assert [(f["metric"], f["rule"]) for f in data["flags"]] == [("revenue", "history")]
+    revenue = next(row for row in data["metrics"] if row["code"] == "revenue")
+    assert (revenue["previous"], revenue["current"], revenue["delta"]) == (10, 100, 90)
+    assert as_official.get(URL, {"period": "2024Q1"}).json()["count"] == 1
