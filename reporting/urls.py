@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/approve/", views.report_approve, name="report-approve"),
     path("<int:pk>/return/", views.report_return, name="report-return"),
     path("<int:pk>/reopen/", views.report_reopen, name="report-reopen"),
+    path("all/", views.report_list, name="report-list"),
     path("review/", views.review_queue, name="review-queue"),
     path("review/approve/", views.bulk_approve, name="bulk-approve"),
     path("completeness/", views.completeness, name="completeness"),

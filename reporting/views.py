@@ -143,7 +143,9 @@ def _quarter_rows(enterprise: Enterprise, submissions: Iterable[Submission]) -> 
     for period in _reporting_periods(enterprise, on):
         submission = by_period.get(period)
         due_on = period_due_on(period)
-        handed_in = submission is not None and submission.first_submitted_at is not None
+        handed_in = submission is not None and (
+            submission.first_submitted_at is not None or submission.status != Status.DRAFT
+        )
         rows.append(QuarterRow(period, submission, due_on, overdue=on > due_on and not handed_in))
     # Overdue quarters first, then the newest.
     return sorted(rows, key=lambda row: (not row.overdue, -row.period))
@@ -643,6 +645,24 @@ def _redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     ):
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(fallback)
+
+
+def _reads_reports(user: User) -> bool:
+    return user.sees_everything or user.is_park_manager
+
+
+@_require(_reads_reports)
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Every report the user may read (park managers: their park's), read-only."""
+    user = _user(request)
+    parks = park_list(user=user)
+    if user.is_park_manager:
+        parks = parks.filter(users=user)
+    form = ReviewFilterForm(request.GET, parks=parks)
+    filters = _queue_filters(form) if form.is_valid() else {}
+    reports = selectors.submission_filter(selectors.submission_list(user=user), filters=filters)
+    rows = list(reports.order_by("-period", "enterprise__uscc")[:500])
+    return render(request, "reporting/report_list.html", {"filter_form": form, "rows": rows})
 
 
 # --- completeness -----------------------------------------------------------------------

@@ -63,6 +63,7 @@ def test_report_is_submitted_returned_corrected_and_approved(page: Page, live_se
     # The reporter opens the quarter from "My reports".
     log_in(page, base, reporter.username)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.screenshot(path=f"{SCREENSHOTS}/my_reports.png")
     page.click(f"[data-testid=edit-{PERIOD}]")
     expect(page.locator("[data-testid=prefill-note]")).to_be_visible()
     expect(page.locator("#id_metric_digital_staff")).to_have_value("30")  # a stock, prefilled
@@ -107,6 +108,7 @@ def test_report_is_submitted_returned_corrected_and_approved(page: Page, live_se
     # The official finds it in the queue and returns it with a comment.
     log_in(page, base, official.username)
     page.goto(f"{base}/reports/review/")
+    page.screenshot(path=f"{SCREENSHOTS}/review_queue.png", full_page=True)
     page.click(f"[data-testid=open-{submission.pk}]")
     expect(page.locator("[data-testid=values]")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/review_page.png", full_page=True)

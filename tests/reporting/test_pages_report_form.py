@@ -263,3 +263,11 @@ def test_anonymous_users_are_sent_to_the_login(client):
     response = client.get(reverse("reporting:report-new", args=["2024Q1"]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_approved_quarter_is_never_overdue(client_reporter, reporter):
+    factories.approved_report(enterprise=reporter.enterprise, period=Q1_2024)
+    rows = client_reporter.get(reverse("reporting:my-reports")).context["rows"]
+    approved = next(row for row in rows if row.period == Q1_2024)
+    assert not approved.overdue
+    assert not approved.editable

@@ -226,3 +226,31 @@ def test_an_analyst_reads_every_report_read_only(client, analyst, other_enterpri
     assert response.status_code == 200
     assert 'data-testid="review-actions"' not in response.content.decode()
     assert client.post(url, {}).status_code == 403
+
+
+def test_a_park_manager_lists_only_the_reports_of_the_park(
+    client, park_manager, enterprise, other_enterprise
+):
+    own = submitted(enterprise)
+    submitted(other_enterprise)
+    client.force_login(park_manager)
+    response = client.get(reverse("reporting:report-list"))
+    assert response.status_code == 200
+    assert response.context["rows"] == [own]
+
+
+def test_an_analyst_lists_every_report_and_filters_them(
+    client, analyst, enterprise, other_enterprise
+):
+    first = submitted(enterprise)
+    second = submitted(other_enterprise, period=Q1_2024 + 1)
+    client.force_login(analyst)
+    response = client.get(reverse("reporting:report-list"))
+    assert response.context["rows"] == [second, first]
+    response = client.get(reverse("reporting:report-list"), {"period": "2024Q1"})
+    assert response.context["rows"] == [first]
+
+
+def test_reporters_do_not_get_the_report_list(client, reporter):
+    client.force_login(reporter)
+    assert client.get(reverse("reporting:report-list")).status_code == 403
