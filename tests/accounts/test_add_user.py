@@ -39,7 +39,10 @@ def test_running_add_user_again_updates_instead_of_duplicating():
     ("args", "message"),
     [
         (["--role", "enterprise"], "needs --enterprise"),
-        (["--role", "enterprise", "--enterprise", "9144030071526726XG"], "No enterprise has the code"),
+        (
+            ["--role", "enterprise", "--enterprise", "9144030071526726XG"],
+            "No enterprise has the code",
+        ),
         (["--role", "park_manager"], "needs --park"),
         (["--role", "park_manager", "--park", "NOPE"], "No park has the code"),
         (["--role", "analyst", "--park", "ZJ"], "Only park managers belong to a park"),

@@ -7,7 +7,9 @@ pytestmark = pytest.mark.django_db
 
 def test_token_login_returns_a_token_that_authenticates(api):
     OfficialFactory(username="o1")
-    response = api.post("/api/v1/auth/token/", {"username": "o1", "password": "pw-12345678"}, format="json")
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "o1", "password": "pw-12345678"}, format="json"
+    )
     assert response.status_code == 200
     api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     assert api.get("/api/v1/districts/").status_code == 200
@@ -15,7 +17,9 @@ def test_token_login_returns_a_token_that_authenticates(api):
 
 def test_token_login_with_a_wrong_password_is_refused(api):
     OfficialFactory(username="o1")
-    response = api.post("/api/v1/auth/token/", {"username": "o1", "password": "nope"}, format="json")
+    response = api.post(
+        "/api/v1/auth/token/", {"username": "o1", "password": "nope"}, format="json"
+    )
     assert response.status_code == 400
 
 

@@ -12,8 +12,12 @@ def test_the_schema_documents_every_endpoint_and_its_errors(as_official):
     response = as_official.get("/api/schema/?format=json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ["/api/v1/enterprises/", "/api/v1/designations/", "/api/v1/targets/{code}/",
-                 "/api/v1/auth/token/"]:
+    for path in [
+        "/api/v1/enterprises/",
+        "/api/v1/designations/",
+        "/api/v1/targets/{code}/",
+        "/api/v1/auth/token/",
+    ]:
         assert path in paths
     responses = paths["/api/v1/enterprises/"]["post"]["responses"]
     assert {"201", "400", "403"} <= set(responses)

@@ -23,6 +23,9 @@ def test_compose_file_is_valid_for_docker_compose(tmp_path):
     result = subprocess.run(
         ["docker-compose", "-f", str(COMPOSE), "config", "-q"],
         env={"DJANGO_SECRET_KEY": "x", "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr

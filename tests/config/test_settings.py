@@ -18,8 +18,13 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         **env,
     }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -36,6 +41,8 @@ def test_production_refuses_to_start_with_debug_on():
 
 
 def test_production_with_a_real_secret_passes_check_deploy_without_warnings():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=REAL_SECRET)
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", DJANGO_SECRET_KEY=REAL_SECRET
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -78,7 +78,9 @@ def test_a_park_manager_gets_404_for_another_parks_enterprise(as_park_manager, o
     assert as_park_manager.get(f"/api/v1/enterprises/{other_enterprise.uscc}/").status_code == 404
 
 
-def test_an_enterprise_user_sees_only_their_own_enterprise(as_reporter, enterprise, other_enterprise):
+def test_an_enterprise_user_sees_only_their_own_enterprise(
+    as_reporter, enterprise, other_enterprise
+):
     assert usccs(as_reporter.get("/api/v1/enterprises/")) == {enterprise.uscc}
     assert as_reporter.get(f"/api/v1/enterprises/{other_enterprise.uscc}/").status_code == 404
 
@@ -86,8 +88,15 @@ def test_an_enterprise_user_sees_only_their_own_enterprise(as_reporter, enterpri
 def test_enterprise_fields_are_exactly_the_contract(as_official, enterprise):
     row = as_official.get(f"/api/v1/enterprises/{enterprise.uscc}/").json()
     assert set(row) >= {
-        "uscc", "name", "district", "park", "segment", "is_key", "above_scale",
-        "active_from", "active_until",
+        "uscc",
+        "name",
+        "district",
+        "park",
+        "segment",
+        "is_key",
+        "above_scale",
+        "active_from",
+        "active_until",
     }
     assert row["park"] == enterprise.park.code
     assert row["district"] == enterprise.district.code
@@ -162,7 +171,12 @@ def test_only_officials_write_enterprises(request, role, enterprise):
 
 def test_every_role_reads_parks_with_their_district(as_reporter, park):
     row = as_reporter.get(f"/api/v1/parks/{park.code}/").json()
-    assert row == {"code": park.code, "name": park.name_zh, "name_en": park.name_en, "district": "310115"}
+    assert row == {
+        "code": park.code,
+        "name": park.name_zh,
+        "name_en": park.name_en,
+        "district": "310115",
+    }
 
 
 def test_only_officials_create_parks(as_official, as_analyst):
@@ -191,8 +205,13 @@ def test_designations_are_scoped_by_role(as_reporter, as_park_manager, as_analys
 
 
 def test_an_official_grants_an_enterprise_designation(as_official, enterprise):
-    body = {"kind": "pioneer_enterprise", "enterprise": enterprise.uscc, "name": "先锋",
-            "reference": "沪经信〔2024〕9号", "granted_on": "2024-05-01"}
+    body = {
+        "kind": "pioneer_enterprise",
+        "enterprise": enterprise.uscc,
+        "name": "先锋",
+        "reference": "沪经信〔2024〕9号",
+        "granted_on": "2024-05-01",
+    }
     response = as_official.post("/api/v1/designations/", body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["enterprise"] == enterprise.uscc

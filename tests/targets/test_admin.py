@@ -40,7 +40,9 @@ def test_an_official_edits_a_target_in_the_admin_and_the_change_is_kept(official
     record = target.history.first()
     assert record.history_user.username == "zhang"
     change = record.diff_against(record.prev_record).changes
-    assert [(c.field, str(c.old), str(c.new)) for c in change] == [("value", "100.0000", "120.0000")]
+    assert [(c.field, str(c.old), str(c.new)) for c in change] == [
+        ("value", "100.0000", "120.0000")
+    ]
     milestone = Milestone.history.filter(target_id=target.pk).first()
     assert milestone.history_user.username == "zhang"
     assert milestone.value == 120
