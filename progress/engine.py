@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import F, FilteredRelation, Min, Q, Sum
+from django.db import connection
+from django.db.models import F, FilteredRelation, Min, Q, QuerySet, Sum
 
 from enterprises.models import Designation, Enterprise, EnterpriseQuerySet
 from parks.models import Park
@@ -218,7 +219,7 @@ def _quarters(dates: pd.Series) -> pd.Series:
 def _pivot(
     events: pd.DataFrame, scopes: Scopes, periods: list[int], *, cumulative: bool
 ) -> pd.DataFrame:
-    """Events (district, park, period, value[, dedupe key columns]) → scopes × quarters.
+    """Events (district, park, period, value[, key]) → scopes × quarters.
 
     With a ``key`` column, each key counts once per scope at its first quarter (distinct
     within the scope); otherwise values add up.
@@ -234,9 +235,10 @@ def _pivot(
         events.assign(label=events["park"].map(scopes.parks)),
     ]
     long = pd.concat(levels, ignore_index=True).dropna(subset=["label"])
-    keys = [c for c in ("enterprise", "key") if c in long.columns]
-    if keys:
-        long = long.sort_values("period").drop_duplicates(subset=["label", *keys], keep="first")
+    if "key" in long.columns:
+        long = long.sort_values("period", kind="stable").drop_duplicates(
+            subset=["label", "key"], keep="first"
+        )
     table = (
         long.groupby(["label", "period"])["value"]
         .sum()
@@ -300,30 +302,55 @@ def _item_events(target: Target, last: int) -> pd.DataFrame:
     ).filter(enterprise_filter(target, "enterprise__"))
     for attribute, allowed in (rule.get("where") or {}).items():
         queryset = queryset.filter(**{f"attributes__{attribute}__in": list(allowed)})
-    per_enterprise = rule_dedupe_by_enterprise(target)
-    rows = (
-        queryset.values(
-            "enterprise_id",
-            "identifier_key",
-            district=F("enterprise__district_id"),
-            park=F("enterprise__park_id"),
-        )
-        .annotate(first=Min("date"))
-        .order_by()
+    firsts = (
+        queryset.values("enterprise_id", "identifier_key").annotate(first=Min("date")).order_by()
     )
-    data = _frame(rows, ["enterprise_id", "identifier_key", "district", "park", "first"])
-    events = pd.DataFrame(
+    if rule_dedupe_by_enterprise(target):
+        # Per-enterprise keys simply add up: count first sightings per scope and quarter in SQL.
+        return _count_first_sightings(firsts)
+    rows = firsts.values(
+        "identifier_key",
+        "first",
+        district=F("enterprise__district_id"),
+        park=F("enterprise__park_id"),
+    )
+    data = _frame(rows, ["identifier_key", "first", "district", "park"])
+    # Rows are distinct (enterprise, key) pairs; _pivot keeps each key once per scope.
+    return pd.DataFrame(
         {
             "district": data["district"],
             "park": data["park"],
             "period": _quarters(data["first"]),
             "value": 1,
-            "key": data["identifier_key"],
+            "key": pd.factorize(data["identifier_key"])[0],
         }
     )
-    if per_enterprise:
-        events["enterprise"] = data["enterprise_id"]
-    return events
+
+
+def _quarter_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return (
+            f"(CAST(EXTRACT(YEAR FROM {column}) AS integer) * 4"
+            f" + (CAST(EXTRACT(MONTH FROM {column}) AS integer) - 1) / 3)"
+        )
+    return (
+        f"(CAST(strftime('%Y', {column}) AS integer) * 4"
+        f" + (CAST(strftime('%m', {column}) AS integer) - 1) / 3)"
+    )
+
+
+def _count_first_sightings(firsts: QuerySet[Any]) -> pd.DataFrame:
+    inner, params = firsts.query.sql_with_params()
+    quarter = _quarter_sql("f.first")
+    sql = (
+        f"SELECT e.district_id, e.park_id, {quarter}, COUNT(*) FROM ({inner}) f"
+        f" JOIN {Enterprise._meta.db_table} e ON e.id = f.enterprise_id"
+        f" GROUP BY e.district_id, e.park_id, {quarter}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame(rows, columns=["district", "park", "period", "value"])
 
 
 def rule_dedupe_by_enterprise(target: Target) -> bool:

@@ -44,6 +44,9 @@ class Snapshot(models.Model):
         ]
         indexes = [models.Index(fields=["period", "scope"])]
 
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.period} {self.scope}: {self.actual}"
+
 
 class RollupRun(models.Model):
     class Status(models.TextChoices):
@@ -70,3 +73,6 @@ class RollupRun(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} rollup {self.pk} ({self.status})"
