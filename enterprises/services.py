@@ -73,6 +73,7 @@ def _enterprise_save(*, enterprise: Enterprise, data: dict[str, Any]) -> Enterpr
     if errors:
         raise ValidationError(errors)
     enterprise.save()
+    _rollup_all()
     return enterprise
 
 
@@ -211,6 +212,13 @@ def _resolve_subjects(subjects: dict[str, str | None], errors: dict[str, str]) -
 
 
 def _rollup_from(day: dt.date) -> None:
+    from progress.services import rollup_request_for_designations
+
+    rollup_request_for_designations(from_period=period_of(day))
+
+
+def _rollup_all() -> None:
+    """An enterprise's district, park, flags or activity feed every scope and share."""
     from progress.services import rollup_request
 
-    rollup_request(from_period=period_of(day))
+    transaction.on_commit(lambda: rollup_request(from_period=None))

@@ -62,6 +62,8 @@ class RollupRun(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     from_period = models.PositiveIntegerField(null=True, blank=True)
+    # Codes of the targets to recompute; null means every target.
+    targets = models.JSONField(null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

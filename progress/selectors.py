@@ -293,3 +293,23 @@ def _flag_latest_evidence(target: Target, period: int, scope: str) -> dict[str, 
             .count()
         )
     return body
+
+
+def targets_fed_by(
+    *,
+    metrics: set[str] | None = None,
+    item_kinds: set[str] | None = None,
+    designations: bool = False,
+) -> list[str]:
+    """Codes of the targets whose figures can change when these metrics, item kinds or
+    designations change: what an incremental rollup has to recompute."""
+    metrics, item_kinds = metrics or set(), item_kinds or set()
+    codes = []
+    for code, rule in Target.objects.values_list("code", "rule"):
+        if (
+            rule.get("metric") in metrics
+            or rule.get("item") in item_kinds
+            or (designations and rule["kind"] == Target.RuleKind.DESIGNATION_COUNT)
+        ):
+            codes.append(code)
+    return codes

@@ -228,7 +228,7 @@ def submission_approve(
         _review(locked, by=by, status=Status.APPROVED, comment="")
         _save(locked, by=by, action=Action.APPROVE, fields=_REVIEW_FIELDS)
         _approved_set(locked, approved=True)
-        _rollup_on_commit(locked.period)
+        _rollup_on_commit(locked)
     return locked
 
 
@@ -270,7 +270,7 @@ def submission_reopen(
         _review(locked, by=by, status=Status.RETURNED, comment=comment)
         _save(locked, by=by, action=Action.REOPEN, comment=comment, fields=_REVIEW_FIELDS)
         _approved_set(locked, approved=False)
-        _rollup_on_commit(locked.period)
+        _rollup_on_commit(locked)
     return locked
 
 
@@ -391,10 +391,10 @@ def _approved_set(submission: Submission, *, approved: bool) -> None:
     Item.objects.filter(submission=submission).update(approved=approved)
 
 
-def _rollup_on_commit(period: int) -> None:
-    from progress.services import rollup_request
+def _rollup_on_commit(submission: Submission) -> None:
+    from progress.services import rollup_request_for_report
 
-    transaction.on_commit(lambda: rollup_request(from_period=period))
+    rollup_request_for_report(submission=submission)
 
 
 def submission_label(submission: Submission) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import cast
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -138,4 +139,5 @@ def test_report_is_submitted_returned_corrected_and_approved(page: Page, live_se
     submission.refresh_from_db()
     assert submission.status == Submission.Status.APPROVED
     assert submission.metrics_data["digital_staff"] == "31"
-    assert status.inner_text() == submission.get_status_display()
+    with translation.override("zh-hans"):
+        assert status.inner_text() == submission.get_status_display()

@@ -148,7 +148,8 @@ def test_approving_requests_a_rollup_after_commit(
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.submission_approve(submission=submission, by=official)
-    rollup.assert_called_once_with(from_period=Q1_2024)
+    # Only the targets its cloud flag and its scenario feed.
+    rollup.assert_called_once_with(from_period=Q1_2024, targets=["SH23-SCENARIO", "AIC-CLOUD"])
 
 
 @pytest.mark.parametrize("role", ["reporter", "analyst", "park_manager"])
@@ -248,7 +249,7 @@ def test_reopening_takes_an_approved_report_out_of_the_counts(
     assert reopened.status == Status.RETURNED
     assert not MetricValue.objects.filter(approved=True).exists()
     assert not Item.objects.filter(approved=True).exists()
-    rollup.assert_called_once_with(from_period=Q1_2024)
+    rollup.assert_called_once_with(from_period=Q1_2024, targets=["SH23-SCENARIO", "AIC-CLOUD"])
 
 
 def test_the_audit_trail_after_return_edit_and_approve(reporter, official, enterprise):
