@@ -12,6 +12,15 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
     list_select_related = ("district", "park", "segment")
     autocomplete_fields = ("park",)
 
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from django.db import transaction
+
+        from progress.services import rollup_request
+
+        super().save_model(request, obj, form, change)
+        # An enterprise's district, park, flags and activity feed every scope and share.
+        transaction.on_commit(lambda: rollup_request(from_period=None))
+
 
 @admin.register(Provider)
 class ProviderAdmin(SimpleHistoryAdmin):
