@@ -89,7 +89,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-12345678")
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+    def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -137,14 +137,21 @@ def approved_report(
     items = items or []
     approved = status == Submission.Status.APPROVED
     submission = Submission.objects.create(
-        enterprise=enterprise, period=period, status=status,
-        metrics_data={k: str(v) for k, v in metrics.items()}, items_data=items,
+        enterprise=enterprise,
+        period=period,
+        status=status,
+        metrics_data={k: str(v) for k, v in metrics.items()},
+        items_data=items,
     )
     by_code = {m.code: m for m in Metric.objects.all()}
     MetricValue.objects.bulk_create(
         MetricValue(
-            submission=submission, enterprise=enterprise, period=period, metric=by_code[code],
-            value=Decimal(str(int(value) if isinstance(value, bool) else value)), approved=approved,
+            submission=submission,
+            enterprise=enterprise,
+            period=period,
+            metric=by_code[code],
+            value=Decimal(str(int(value) if isinstance(value, bool) else value)),
+            approved=approved,
         )
         for code, value in metrics.items()
     )
@@ -153,10 +160,16 @@ def approved_report(
 
     Item.objects.bulk_create(
         Item(
-            submission=submission, enterprise=enterprise, period=period, kind=kinds[str(row["kind"])],
-            identifier=str(row["identifier"]), identifier_key=identifier_normalise(str(row["identifier"])),
-            title=str(row.get("title", "")), date=dt.date.fromisoformat(str(row["date"])),
-            attributes=row.get("attributes", {}), approved=approved,
+            submission=submission,
+            enterprise=enterprise,
+            period=period,
+            kind=kinds[str(row["kind"])],
+            identifier=str(row["identifier"]),
+            identifier_key=identifier_normalise(str(row["identifier"])),
+            title=str(row.get("title", "")),
+            date=dt.date.fromisoformat(str(row["date"])),
+            attributes=row.get("attributes", {}),
+            approved=approved,
         )
         for row in items
     )
