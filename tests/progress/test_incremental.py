@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 
+from enterprises.models import Enterprise
 from progress import services
 from progress.models import RollupRun
 from progress.selectors import targets_fed_by
@@ -30,8 +31,9 @@ def test_designation_changes_feed_every_designation_target():
 def test_an_item_dated_before_the_reports_quarter_widens_the_rollup_to_its_own_quarter(
     django_capture_on_commit_callbacks,
 ):
+    enterprise: Enterprise = EnterpriseFactory()
     report = Submission(
-        enterprise=EnterpriseFactory(),
+        enterprise=enterprise,
         period=Q["2024Q2"],
         metrics_data={"cloud_adopted": True},
         items_data=[{"kind": "ai_drug_clinical", "identifier": "CTR1", "date": "2023-11-30"}],
