@@ -1,5 +1,6 @@
 """What an incremental rollup recomputes after an approval or a designation change."""
 
+from typing import cast
 from unittest import mock
 
 import pytest
@@ -31,7 +32,7 @@ def test_designation_changes_feed_every_designation_target():
 def test_an_item_dated_before_the_reports_quarter_widens_the_rollup_to_its_own_quarter(
     django_capture_on_commit_callbacks,
 ):
-    enterprise: Enterprise = EnterpriseFactory()
+    enterprise = cast(Enterprise, EnterpriseFactory())
     report = Submission(
         enterprise=enterprise,
         period=Q["2024Q2"],
