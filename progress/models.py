@@ -47,6 +47,12 @@ class Snapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.target_id} {self.period} {self.scope}: {self.actual}"
 
+    @property
+    def projected_attainment_label(self) -> str:
+        from targets.periods import period_format
+
+        return period_format(self.projected_attainment) if self.projected_attainment else ""
+
 
 class RollupRun(models.Model):
     class Status(models.TextChoices):

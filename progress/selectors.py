@@ -51,7 +51,7 @@ def snapshot_list(
 ) -> QuerySet[Snapshot]:
     """Figures of a scope ("all": every scope the user may see); the latest quarter of each
     target when no period is given."""
-    queryset = Snapshot.objects.select_related("target").order_by(
+    queryset = Snapshot.objects.select_related("target__plan").order_by(
         "target__position", "target_id", "period", "scope"
     )
     own = user_park_scope(user)
@@ -313,3 +313,8 @@ def targets_fed_by(
         ):
             codes.append(code)
     return codes
+
+
+def snapshot_periods() -> list[int]:
+    """The quarters that have figures, oldest first."""
+    return list(Snapshot.objects.order_by("period").values_list("period", flat=True).distinct())

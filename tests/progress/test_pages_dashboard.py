@@ -1,0 +1,58 @@
+import pytest
+from django.utils import timezone
+
+from progress.models import Snapshot
+from targets.models import Target
+from tests.factories import ReporterFactory
+
+pytestmark = pytest.mark.django_db
+
+P2025Q4 = 2025 * 4 + 3
+
+
+def snapshot(code: str, scope: str = "city", **fields) -> Snapshot:
+    return Snapshot.objects.create(
+        target=Target.objects.get(code=code),
+        period=P2025Q4,
+        scope=scope,
+        computed_at=timezone.now(),
+        **{"actual": 3, **fields},
+    )
+
+
+def test_an_official_sees_every_targets_city_figures_for_the_latest_quarter(client, official):
+    snapshot("SH23-SF-BENCH", actual=12, planned=10, target_value=10, status="achieved")
+    snapshot("AIC-CLOUD", actual=200, planned=350, target_value=350, status="missed")
+    client.force_login(official)
+    page = client.get("/progress/").content.decode()
+    assert 'data-target="SH23-SF-BENCH"' in page
+    assert 'data-target="AIC-CLOUD"' in page
+    assert 'class="badge missed"' in page
+    assert "2025Q4" in page
+
+
+def test_the_page_makes_the_same_number_of_queries_for_more_targets(
+    client, official, django_assert_max_num_queries
+):
+    client.force_login(official)
+    snapshot("SH23-SF-BENCH")
+    with django_assert_max_num_queries(12):
+        client.get("/progress/")
+    for target in Target.objects.exclude(code="SH23-SF-BENCH"):
+        snapshot(target.code)
+    with django_assert_max_num_queries(12):
+        client.get("/progress/")
+
+
+def test_a_park_manager_sees_only_their_park(client, park_manager, park, other_park):
+    snapshot("SH23-SCENARIO", scope=f"park:{park.code}", actual=4, share_of_city="40.0")
+    snapshot("SH23-SCENARIO", scope=f"park:{other_park.code}", actual=6)
+    client.force_login(park_manager)
+    response = client.get("/progress/", {"scope": f"park:{other_park.code}"})
+    assert response.context["scope"] == f"park:{park.code}"
+    assert "40.0" in response.content.decode()
+
+
+def test_an_enterprise_user_may_not_see_progress(client, enterprise):
+    client.force_login(ReporterFactory(enterprise=enterprise))
+    assert client.get("/progress/").status_code == 403
