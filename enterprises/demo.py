@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import ProtectedError, Q
+from django.test.utils import override_settings
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import user_upsert
@@ -541,49 +543,63 @@ def demo_present() -> bool:
 
 
 @contextmanager
-def rollups_deferred() -> Iterator[list[int]]:
+def rollups_deferred() -> Iterator[list[dict[str, Any]]]:
     """Collect the rollups the services request while seeding; the caller runs one after.
 
-    Each designation (and each approved report) asks for a rollup of the quarters from its
-    own; thousands of those in a row would each recompute the same figures.
+    Each enterprise, designation and approved report asks for a rollup; thousands of those
+    in a row (eager Celery runs each at once) would recompute the same figures each time.
     """
     import progress.services
 
-    requested: list[int] = []
-    original = progress.services.rollup_request
+    requested: list[dict[str, Any]] = []
+    names = [name for name in vars(progress.services) if name.startswith("rollup_request")]
+    originals = {name: getattr(progress.services, name) for name in names}
 
-    def collect(*, from_period: int | None = None, **_kwargs: Any) -> None:
-        requested.append(0 if from_period is None else from_period)
+    def collect(**kwargs: Any) -> None:
+        requested.append(kwargs)
 
-    progress.services.rollup_request = collect  # type: ignore[assignment]
+    for name in names:
+        setattr(progress.services, name, collect)
     try:
         yield requested
     finally:
-        progress.services.rollup_request = original  # type: ignore[assignment]
+        for name, original in originals.items():
+            setattr(progress.services, name, original)
 
 
 def demo_seed(
     *, seed: int = SEED, reports: bool = True, log: Callable[[str], None] = lambda _m: None
 ) -> SeedResult:
-    """Create the demo programme unless it is there already. Returns what was created."""
-    plan = demo_plan(seed)
-    if demo_present():
-        return SeedResult(created=False, counts={}, plan=plan)
-    counts: dict[str, int] = {}
-    with rollups_deferred() as requested:
-        with transaction.atomic():
-            _write_entities(plan, counts)
-        log(
-            "entities: {parks} parks, {enterprises} enterprises, {providers} providers, "
-            "{designations} designations, {users} users".format(**counts)
-        )
-        if reports:
-            counts["reports"] = seed_reports(plan=plan, rng=random.Random(seed + 1), log=log)
-    if requested:
-        from progress.services import rollup_request
+    """Create the demo programme unless it is there already, then any missing reports.
 
-        rollup_request(from_period=min(requested))
-    return SeedResult(created=True, counts=counts, plan=plan)
+    ``created`` is False when the entities were there already; ``counts`` says what was
+    written (empty when nothing changed).
+    """
+    plan = demo_plan(seed)
+    present = demo_present()
+    counts: dict[str, int] = {}
+    # DEBUG's query log costs a third of the time of the ~100k queries the seed runs.
+    with override_settings(DEBUG=False):
+        with rollups_deferred() as requested:
+            if not present:
+                with transaction.atomic():
+                    _write_entities(plan, counts)
+                log(
+                    _(
+                        "Created %(parks)d parks, %(enterprises)d enterprises, %(providers)d "
+                        "providers, %(designations)d designations and %(users)d users."
+                    )
+                    % counts
+                )
+            if reports:
+                written = seed_reports(plan=plan, rng=random.Random(seed + 1), log=log)
+                if written or not present:
+                    counts["reports"] = written
+        if requested:
+            from progress.services import rollup_request
+
+            rollup_request(from_period=None)  # one full rebuild instead of thousands
+    return SeedResult(created=not present, counts=counts, plan=plan)
 
 
 def _write_entities(plan: DemoPlan, counts: dict[str, int]) -> None:
@@ -636,11 +652,495 @@ def _district(park: ParkSpec) -> int:
     return District.objects.only("pk").get(code=park.district).pk
 
 
+# --- quarterly reports -----------------------------------------------------------------
+
+FIRST_REPORT_PERIOD = 2022 * 4  # 2022Q1
+LAST_REPORT_PERIOD = 2025 * 4 + 3  # 2025Q4
+SEASON = (0.9, 1.0, 1.0, 1.15)
+RD_RATIO = {
+    "chemical": (0.06, 0.14),
+    "biologics": (0.2, 0.6),
+    "tcm": (0.03, 0.06),
+    "devices": (0.08, 0.16),
+    "cxo": (0.05, 0.1),
+    "distribution": (0.002, 0.01),
+    "other": (0.02, 0.06),
+}
+# Share of enterprises with each system before 2022 and by the end of 2025.
+SYSTEMS = {
+    "erp_deployed": {"default": (0.7, 0.92)},
+    "qms_deployed": {"default": (0.45, 0.75), "distribution": (0.3, 0.5), "other": (0.2, 0.45)},
+    "mes_deployed": {
+        "default": (0.08, 0.2),
+        "chemical": (0.3, 0.65),
+        "biologics": (0.3, 0.7),
+        "tcm": (0.2, 0.5),
+        "devices": (0.25, 0.55),
+        "cxo": (0.25, 0.6),
+    },
+    "lims_deployed": {
+        "default": (0.1, 0.25),
+        "chemical": (0.4, 0.7),
+        "biologics": (0.5, 0.8),
+        "cxo": (0.6, 0.9),
+        "tcm": (0.25, 0.5),
+    },
+    "wms_deployed": {"default": (0.3, 0.55), "distribution": (0.75, 0.95)},
+}
+SCENARIOS = {
+    "rnd": [
+        "AI辅助化合物虚拟筛选", "蛋白质结构预测平台", "电子实验记录本（ELN）",
+        "自动化高通量筛选实验室",
+    ],
+    "clinical": ["临床试验电子数据采集（EDC）", "远程智能化临床试验（DCT）", "AI辅助患者招募"],
+    "production": [
+        "GMP电子批记录（EBR）", "连续制造过程分析（PAT）", "设备预测性维护", "生产数字孪生",
+        "AI视觉检测质量控制",
+    ],
+    "supply_chain": ["药品追溯码全程追溯", "冷链温度实时监控", "智能仓储（AGV+WMS）"],
+    "operations": ["能耗智能管控", "EHS数字化管理"],
+    "marketing": ["合规学术推广数字化平台", "医药电商与处方流转"],
+    "patient_service": ["患者全病程管理平台", "互联网医院随访服务"],
+    "management": ["质量管理体系（QMS）上云", "集团财务共享中心", "数据治理与主数据管理"],
+}  # fmt: skip
+SCENARIO_DOMAINS = {
+    "chemical": ["rnd", "production", "production", "supply_chain", "management"],
+    "biologics": ["rnd", "rnd", "clinical", "production", "management"],
+    "tcm": ["production", "production", "supply_chain", "marketing"],
+    "devices": ["rnd", "production", "patient_service", "operations"],
+    "cxo": ["rnd", "clinical", "clinical", "production", "management"],
+    "distribution": ["supply_chain", "supply_chain", "marketing", "operations"],
+    "other": ["marketing", "patient_service", "operations", "management"],
+}
+DRUG_TARGETS = ["KRAS G12D", "PD-L1/TGF-β", "GLP-1R", "NLRP3", "CDK2", "TYK2", "Claudin 18.2"]
+DEVICES = [
+    ("21", "肺结节CT影像人工智能辅助检测软件"),
+    ("21", "心电图人工智能分析软件"),
+    ("21", "眼底图像糖尿病视网膜病变辅助诊断软件"),
+    ("01", "腹腔内窥镜手术机器人系统"),
+    ("01", "骨科手术导航定位机器人"),
+    ("06", "1.5T超导磁共振成像系统"),
+    ("06", "5G远程超声诊断系统"),
+    ("07", "智能动态血糖监测系统"),
+    ("07", "可穿戴式多参数监护仪"),
+    ("05", "智能自适应放射治疗系统"),
+    ("14", "智能胰岛素泵"),
+    ("12", "植入式脑机接口刺激器"),
+]
+STANDARDS = [
+    ("group", "T/SHPPA {n:03d}-{y}", "生物医药企业数字化转型成熟度评价指南"),
+    ("group", "T/SHPPA {n:03d}-{y}", "药品生产电子批记录数据规范"),
+    ("local", "DB31/T {n}-{y}", "生物医药智能工厂建设指南"),
+    ("local", "DB31/T {n}-{y}", "医药冷链物流温度监测数据接口规范"),
+    ("industry", "YY/T {n}-{y}", "人工智能医疗器械 质量要求和评价"),
+    ("industry", "YY/T {n}-{y}", "医疗器械软件 网络安全要求"),
+    ("national", "GB/T {n}-{y}", "制药工业数据分类分级指南"),
+    ("enterprise", "Q/31{n} 001-{y}", "实验室信息管理系统数据完整性规范"),
+    ("group", "T/SHPPA {n:03d}-{y}", "医药研发数据共享与隐私计算应用指南"),
+    ("industry", "YY/T {n}-{y}", "手术机器人 数据记录与追溯"),
+    ("local", "DB31/T {n}-{y}", "医药流通企业追溯码应用规范"),
+    ("national", "GB/T {n}-{y}", "药品连续制造过程数字化控制要求"),
+    ("group", "T/SHPPA {n:03d}-{y}", "细胞治疗产品生产数字化管理规范"),
+    ("industry", "YY/T {n}-{y}", "医学影像人工智能软件 训练数据集要求"),
+]
+STANDARD_NUMBERS = {
+    "group": (10, 60),
+    "local": (1400, 1499),
+    "industry": (1800, 1999),
+    "national": (42000, 45999),
+    "enterprise": (1000, 9999),
+}
+RETURN_REASONS = [
+    ("本季度数字化投入填报单位应为万元，请核实后更正。", "digital_investment"),
+    ("营业收入较上季度波动异常，请核对后重新提交。", "revenue"),
+    ("研发投入与往期差异较大，请补充说明或更正。", "rd_investment"),
+    ("数字化专职人员数与上季度差异较大，请核实。", "digital_staff"),
+]
+STILL_RETURNED = [
+    "请补充典型应用场景的佐证材料链接后重新提交。",
+    "核心业务系统上云情况与上季度不一致，请说明原因。",
+    "DCMM等级须以评估证书为准，请核实后更正。",
+]
+
+
+@dataclass
+class _Report:
+    period: int
+    metrics: dict[str, Any]
+    items: list[dict[str, Any]] = field(default_factory=list)
+    outcome: str = "approved"  # approved, submitted, draft, returned, missing
+    late: bool = False
+    returned_once: str = ""  # a comment: returned, corrected and approved
+    reopened: str = ""  # a comment: approved, then reopened by an official
+    wrong_metric: str = ""
+
+
+@contextmanager
+def _clock(moment: dt.datetime) -> Iterator[None]:
+    """Replay an action at a past moment, so dates, lateness and the audit trail agree."""
+    from django.utils import timezone
+
+    original = timezone.now
+    timezone.now = lambda: moment  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        timezone.now = original  # type: ignore[assignment]
+
+
+def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
+    from django.utils import timezone
+
+    naive = dt.datetime.combine(day, dt.time(rng.randint(9, 17), rng.randrange(60)))
+    return timezone.make_aware(naive)
+
+
+def _active_periods(spec: EnterpriseSpec) -> list[int]:
+    """The quarters an enterprise reports: those it is active at the end of."""
+    from targets.periods import period_end
+
+    return [
+        p
+        for p in range(FIRST_REPORT_PERIOD, LAST_REPORT_PERIOD + 1)
+        if spec.active_from <= period_end(p)
+        and (spec.active_until is None or spec.active_until >= period_end(p))
+    ]
+
+
+def _adoption(rng: random.Random, before: float, by_end: float) -> int | None:
+    """The quarter a flag switches on: before 2022, during 2022-2025, or never."""
+    draw = rng.random()
+    if draw < before:
+        return FIRST_REPORT_PERIOD - 1
+    if draw < by_end:
+        return rng.randint(FIRST_REPORT_PERIOD, LAST_REPORT_PERIOD)
+    return None
+
+
+def _plan_reports(plan: DemoPlan, rng: random.Random) -> dict[str, list[_Report]]:
+    """Every demo enterprise's reports, values and items, by USCC (no database access)."""
+    benchmark = {d.enterprise for d in plan.designations if d.kind == "smart_factory_benchmark"}
+    chronic = set(rng.sample([e.uscc for e in plan.enterprises[1:] if not e.is_key], 4))
+    reports: dict[str, list[_Report]] = {}
+    for spec in plan.enterprises:
+        periods = sorted(_active_periods(spec))
+        reports[spec.uscc] = [
+            _Report(period=p, metrics=m)
+            for p, m in zip(
+                periods, _metrics(spec, periods, rng, spec.uscc in benchmark), strict=True
+            )
+        ]
+        _scenarios_add(spec, reports[spec.uscc], rng)
+        _outcomes_decide(spec, reports[spec.uscc], rng, chronic=spec.uscc in chronic)
+    _achievements_add(plan, reports, rng)
+    demo = reports[plan.reporter_enterprise.uscc]
+    for report in demo:
+        report.outcome, report.late, report.returned_once, report.reopened = (
+            "approved",
+            False,
+            "",
+            "",
+        )
+    demo[-1].outcome = "returned"
+    demo[-6].returned_once, demo[-6].wrong_metric = RETURN_REASONS[0]
+    return reports
+
+
+def _metrics(
+    spec: EnterpriseSpec, periods: list[int], rng: random.Random, benchmark: bool
+) -> Iterator[dict[str, Any]]:
+    growth = rng.uniform(0.0, 0.035) + (0.01 if spec.segment in ("biologics", "devices") else 0)
+    rd_low, rd_high = RD_RATIO[spec.segment]
+    rd_ratio = rng.uniform(rd_low, rd_high)
+    digital_ratio = rng.uniform(0.008, 0.03) * (1.5 if spec.is_key else 1.0)
+    staff = max(1.0, spec.size / rng.uniform(300, 900)) if spec.above_scale else rng.randint(0, 3)
+    cloud = _adoption(rng, *((0.2, 0.72) if spec.is_key else (0.08, 0.35)))
+    transformed: int | None = None
+    if cloud is not None and spec.above_scale and rng.random() < 0.45:
+        transformed = max(cloud, FIRST_REPORT_PERIOD) + rng.randint(2, 16)
+    systems = {
+        code: _adoption(rng, *shares.get(spec.segment, shares["default"]))
+        for code, shares in SYSTEMS.items()
+    }
+    upgrader = rng.random() < 0.34
+    first_upgrade = FIRST_REPORT_PERIOD + min(rng.randint(0, 7), rng.randint(0, 7))
+    dcmm_from = _adoption(rng, 0.05, 0.4 if spec.above_scale else 0.1)
+    dcmm_start = rng.randint(1, 2)
+    makes = (spec.segment in MANUFACTURING and spec.segment != "cxo") or benchmark
+    mfg_from = _adoption(rng, 0.35, 0.75) if makes else None
+    mfg_start = 3 if benchmark else rng.randint(1, 2)
+    high_end_p = 0.013 if spec.is_key else 0.002
+    backbone_p = 0.045 if spec.is_key else (0.012 if spec.above_scale else 0.003)
+    for p in periods:
+        t = p - FIRST_REPORT_PERIOD
+        revenue = spec.size * (1 + growth) ** t * SEASON[p % 4] * rng.gauss(1, 0.06)
+        revenue = max(revenue, 1.0)
+        staff = staff * (1 + rng.uniform(0, 0.04)) if spec.above_scale else staff
+        upgrading = upgrader and p >= first_upgrade and rng.random() < 0.45
+        if not upgrader and p >= 2024 * 4:
+            upgrading = rng.random() < 0.06
+        dcmm = 0
+        if dcmm_from is not None and p >= dcmm_from:
+            dcmm = min(4, dcmm_start + (p - max(dcmm_from, FIRST_REPORT_PERIOD)) // 6)
+        mfg = 0
+        if mfg_from is not None and p >= mfg_from:
+            cap = 5 if benchmark else 4
+            mfg = min(cap, mfg_start + (p - max(mfg_from, FIRST_REPORT_PERIOD)) // 5)
+        yield {
+            "talent_high_end_new": int(rng.random() < high_end_p * (1 + t / 16)),
+            "talent_backbone_new": rng.randint(1, 2) if rng.random() < backbone_p else 0,
+            "digital_staff": round(staff),
+            "digital_investment": f"{revenue * digital_ratio * (1 + t / 20):.2f}",
+            "rd_investment": f"{revenue * rd_ratio * rng.gauss(1, 0.1):.2f}",
+            "revenue": f"{revenue:.2f}",
+            "cloud_adopted": cloud is not None and p >= cloud,
+            "self_upgrade": upgrading,
+            "dx_transformed": transformed is not None and p >= transformed,
+            **{code: since is not None and p >= since for code, since in systems.items()},
+            "dcmm_level": dcmm,
+            "smart_mfg_level": mfg,
+        }
+
+
+def _day_in(period: int, rng: random.Random) -> str:
+    from targets.periods import period_end, period_start
+
+    start = period_start(period)
+    return (start + dt.timedelta(days=rng.randrange((period_end(period) - start).days))).isoformat()
+
+
+def _scenarios_add(spec: EnterpriseSpec, reports: list[_Report], rng: random.Random) -> None:
+    count = rng.choice((0, 1, 1, 2)) if spec.is_key else int(rng.random() < 0.12)
+    domains = SCENARIO_DOMAINS[spec.segment]
+    chosen: set[str] = set()
+    late_reports = [r for r in reports if r.period >= 2022 * 4 + 2]
+    for _index in range(count):
+        if not late_reports:
+            return
+        domain = rng.choice(domains)
+        name = rng.choice(SCENARIOS[domain])
+        if name in chosen:
+            continue
+        chosen.add(name)
+        report = rng.choice(late_reports)
+        report.items.append(
+            {
+                "kind": "scenario",
+                "identifier": name,
+                "title": spec.brand + name,
+                "date": _day_in(report.period, rng),
+                "attributes": {"domain": domain},
+            }
+        )
+
+
+def _outcomes_decide(
+    spec: EnterpriseSpec, reports: list[_Report], rng: random.Random, *, chronic: bool
+) -> None:
+    for report in reports:
+        draw = rng.random()
+        if report.period == LAST_REPORT_PERIOD:
+            bands = [("missing", 0.07), ("draft", 0.05), ("submitted", 0.15), ("returned", 0.04)]
+        elif report.period == LAST_REPORT_PERIOD - 1:
+            bands = [("missing", 0.03), ("submitted", 0.03), ("returned", 0.02)]
+        else:
+            bands = [("missing", 0.35 if chronic else 0.015)]
+        for outcome, share in bands:
+            if draw < share:
+                report.outcome = outcome
+                break
+            draw -= share
+        report.late = report.outcome != "draft" and rng.random() < (0.25 if chronic else 0.06)
+        if report.outcome == "approved" and rng.random() < 0.03:
+            report.returned_once, report.wrong_metric = rng.choice(RETURN_REASONS)
+    approved = [r for r in reports if r.outcome == "approved" and r.period < 2025 * 4]
+    if approved and rng.random() < 0.01:
+        rng.choice(approved).reopened = "数据有误，经企业申请退回修改。"
+
+
+def _achievements_add(
+    plan: DemoPlan, reports: dict[str, list[_Report]], rng: random.Random
+) -> None:
+    """AI drugs entering clinic, intelligent devices approved, standards: a few each."""
+
+    def steady(segments: Sequence[str]) -> list[EnterpriseSpec]:
+        return [
+            e
+            for e in plan.enterprises
+            if e.segment in segments and e.active_until is None and e.active_from.year == 2020
+        ]
+
+    def attach(uscc: str, period: int, item: dict[str, Any]) -> None:
+        """Into that quarter's report, or the next one the enterprise hands in."""
+        candidates = [
+            r for r in reports[uscc] if r.period >= period and r.outcome not in ("missing", "draft")
+        ]
+        if candidates:
+            candidates[0].items.append(item)
+
+    drug_makers = [e for e in steady(("biologics", "chemical")) if e.is_key]
+    ai_partners = [e for e in steady(("cxo",)) if e.is_key]
+    drug_periods = [2022 * 4 + 3, 2023 * 4 + 2, 2024 * 4, 2024 * 4 + 2, 2025 * 4 + 1, 2025 * 4 + 2]
+    makers = [plan.enterprises[0], *rng.sample(drug_makers[1:], len(drug_periods) - 1)]
+    for index, (period, maker) in enumerate(zip(drug_periods, makers, strict=True)):
+        year = period // 4
+        number = f"CTR{year}{rng.randint(1000, 4999):04d}"
+        day = _day_in(period, rng)
+        title = (
+            f"{maker.brand[0]}X-{101 + index}（{rng.choice(DRUG_TARGETS)} 抑制剂，AI辅助分子设计）"
+        )
+        drug = {"kind": "ai_drug_clinical", "identifier": number, "title": title, "date": day}
+        attach(maker.uscc, period, drug)
+        if index == 3:  # co-developed with an AI drug-discovery CRO, reported by both
+            partner = rng.choice(ai_partners)
+            spaced = f"{number[:7]} {number[7:]}"  # typed with a space: counts once all the same
+            attach(partner.uscc, period, {**drug, "identifier": spaced})
+
+    device_makers = steady(("devices",))
+    for index in range(34):
+        period = FIRST_REPORT_PERIOD + 1 + (index * 15) // 34
+        category, name = DEVICES[index % len(DEVICES)]
+        maker = rng.choice(device_makers)
+        number = f"国械注准{period // 4}3{category}{rng.randint(100, 9999):04d}"
+        device = {
+            "kind": "smart_device_approval",
+            "identifier": number,
+            "title": maker.brand + name,
+            "date": _day_in(period, rng),
+        }
+        attach(maker.uscc, period, device)
+
+    drafters = steady((*MANUFACTURING, "distribution"))
+    for index, (level, pattern, title) in enumerate(STANDARDS):
+        period = 2022 * 4 + 3 + (index * 13) // len(STANDARDS)
+        low, high = STANDARD_NUMBERS[level]
+        number = pattern.format(n=rng.randint(low, high), y=period // 4)
+        standard: dict[str, Any] = {
+            "kind": "standard",
+            "identifier": number,
+            "title": title,
+            "date": _day_in(period, rng),
+            "attributes": {"level": level},
+        }
+        for drafter in rng.sample(drafters, 2 if index == 2 else 1):
+            attach(drafter.uscc, period, standard)
+
+
 def seed_reports(
-    *, plan: DemoPlan, rng: random.Random, log: Callable[[str], None] = lambda _m: None
+    *,
+    plan: DemoPlan,
+    rng: random.Random,
+    log: Callable[[str], None] = lambda _m: None,
+    limit: int | None = None,
 ) -> int:
-    """Quarterly reports for the demo enterprises (filled in below once reporting lands)."""
-    return 0
+    """Quarterly reports 2022Q1-2025Q4 for the demo enterprises, through the workflow
+    services, each action replayed at a plausible past moment; one transaction per
+    enterprise, and enterprises that have any report already are left alone. ``limit``
+    writes only the first enterprises' reports (tests); the values do not change with it."""
+    from reporting.models import Submission
+    from reporting.services import (
+        submission_approve,
+        submission_create,
+        submission_reopen,
+        submission_return,
+        submission_submit,
+        submission_update,
+    )
+    from targets.periods import period_due_on, period_opens_on
+
+    planned = _plan_reports(plan, rng)
+    official = User.objects.filter(username="official", role=Role.OFFICIAL).first()
+    reporter = User.objects.filter(username="ent_demo", role=Role.ENTERPRISE).first()
+    if official is None or reporter is None:
+        log(_("No reports written: the demo users official and ent_demo are missing."))
+        return 0
+    enterprises = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=planned)}
+    done = set(
+        Submission.objects.filter(enterprise__uscc__in=planned)
+        .values_list("enterprise__uscc", flat=True)
+        .distinct()
+    )
+    written = 0
+    for number, (uscc, reports) in enumerate(planned.items(), start=1):
+        if limit is not None and number > limit:
+            break
+        if uscc in done:
+            continue
+        enterprise = enterprises[uscc]
+        by = reporter if reporter.enterprise_id == enterprise.pk else official
+        rng = random.Random(f"{SEED}:{uscc}")  # the same moments whichever run writes them
+        with transaction.atomic():
+            for report in reports:
+                if report.outcome == "missing":
+                    continue
+                opens = period_opens_on(report.period)
+                due = period_due_on(report.period)
+                if report.late:
+                    handed_in = due + dt.timedelta(days=rng.randint(3, 40))
+                else:
+                    handed_in = opens + dt.timedelta(days=rng.randint(0, (due - opens).days))
+                created = handed_in - dt.timedelta(days=rng.randint(0, 3))
+                first = dict(report.metrics)
+                if report.wrong_metric:
+                    first[report.wrong_metric] = _wrong(report.metrics[report.wrong_metric])
+                with _clock(_moment(max(created, opens), rng)):
+                    submission = submission_create(
+                        enterprise=enterprise,
+                        period=report.period,
+                        metrics=first,
+                        items=report.items,
+                        by=by,
+                    )
+                written += 1
+                if report.outcome == "draft":
+                    continue
+                with _clock(_moment(handed_in, rng)):
+                    submission = submission_submit(submission=submission, by=by)
+                day = handed_in
+                if report.returned_once:
+                    day += dt.timedelta(days=rng.randint(2, 8))
+                    with _clock(_moment(day, rng)):
+                        submission = submission_return(
+                            submission=submission, by=official, comment=report.returned_once
+                        )
+                    day += dt.timedelta(days=rng.randint(1, 5))
+                    with _clock(_moment(day, rng)):
+                        submission = submission_update(
+                            submission=submission,
+                            version=submission.version,
+                            metrics=report.metrics,
+                            items=report.items,
+                            by=by,
+                        )
+                        submission = submission_submit(submission=submission, by=by)
+                if report.outcome == "submitted":
+                    continue
+                day += dt.timedelta(days=rng.randint(2, 12))
+                with _clock(_moment(day, rng)):
+                    if report.outcome == "returned":
+                        comment = rng.choice(STILL_RETURNED)
+                        submission_return(submission=submission, by=official, comment=comment)
+                        continue
+                    submission = submission_approve(submission=submission, by=official)
+                if report.reopened:
+                    day += dt.timedelta(days=rng.randint(20, 60))
+                    with _clock(_moment(day, rng)):
+                        submission_reopen(
+                            submission=submission, by=official, comment=report.reopened
+                        )
+        if number % 50 == 0:
+            log(
+                _("Reports written for %(done)d of %(total)d enterprises.")
+                % {"done": number, "total": len(planned)}
+            )
+    return written
+
+
+def _wrong(value: Any) -> Any:
+    """A typical slip a reviewer catches: yuan instead of 万元, or a digit too many."""
+    if isinstance(value, str):
+        return f"{float(value) * 10:.2f}"
+    return int(value) * 10 + 1
 
 
 def demo_reset(*, seed: int = SEED) -> dict[str, int]:

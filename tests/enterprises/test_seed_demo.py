@@ -1,10 +1,11 @@
+import random
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import Role, User
-from enterprises.demo import demo_plan
+from enterprises.demo import SEED, demo_plan, rollups_deferred, seed_reports
 from enterprises.models import Designation, Enterprise, Provider
 from enterprises.uscc import uscc_is_valid
 from parks.models import Park
@@ -121,3 +122,52 @@ def test_seed_reset_recreates_the_same_data():
         k: v for k, v in before.items() if k != "users"
     }
     assert [u[:2] for u in after["users"]] == [u[:2] for u in before["users"]]  # type: ignore[attr-defined]
+
+
+def test_reports_go_through_the_workflow_once():
+    seed("--no-reports")
+    plan = demo_plan()
+
+    def write() -> tuple[int, list[dict[str, object]]]:
+        with rollups_deferred() as requested:
+            written = seed_reports(plan=plan, rng=random.Random(SEED + 1), limit=15)
+        return written, requested
+
+    written, requested = write()
+    assert requested  # the services asked for rollups; the seed runs one at the end
+    assert 150 <= written <= 15 * 16
+    reports = Submission.objects.filter(enterprise__uscc__in=[e.uscc for e in plan.enterprises])
+    assert reports.count() == written
+    assert reports.filter(status=Submission.Status.APPROVED).count() > written * 0.8
+    assert {r.period for r in reports} <= set(range(2022 * 4, 2025 * 4 + 4))
+    # Values and items exist as rows, approved exactly where the report is.
+    assert MetricValue.objects.filter(approved=True).exists()
+    assert not MetricValue.objects.filter(
+        approved=True, submission__status__in=["draft", "submitted", "returned"]
+    ).exists()
+
+    # The demo reporter's history: approved quarters, one returned and corrected on the way,
+    # and the latest returned with a comment.
+    reporter = User.objects.get(username="ent_demo")
+    own = list(Submission.objects.filter(enterprise=reporter.enterprise).order_by("period"))
+    assert len(own) == 16
+    assert own[-1].status == Submission.Status.RETURNED
+    assert own[-1].review_comment
+    assert all(r.status == Submission.Status.APPROVED for r in own[:-1])
+    reasons = [h.history_change_reason for h in own[-6].history.order_by("history_date")]
+    assert [r.split(":")[0] for r in reasons] == [
+        "create",
+        "submit",
+        "return",
+        "edit",
+        "submit",
+        "approve",
+    ]
+    first = own[0].history.order_by("history_date").first()
+    assert first is not None
+    assert first.history_date.year == 2022  # replayed when it happened, not today
+    assert first.history_user_id == reporter.pk
+
+    before = snapshot()
+    assert write() == (0, [])
+    assert snapshot() == before

@@ -48,23 +48,25 @@ class Command(BaseCommand):
             result = demo_seed(reports=not options["no_reports"], log=self.stdout.write)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        if not result.created:
-            self.stdout.write(
-                _("Demo data already present (park %(code)s exists); nothing changed.")
-                % {"code": MARKER_PARK}
-                + " "
-                + _("Run with --reset to create it again.")
-            )
-        else:
+        counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+        if result.created:
             self.stdout.write(
                 self.style.SUCCESS(
                     _("Demo programme created in %(seconds).1f s: %(counts)s.")
-                    % {
-                        "seconds": time.monotonic() - started,
-                        "counts": ", ".join(f"{k} {v}" for k, v in result.counts.items()),
-                    }
+                    % {"seconds": time.monotonic() - started, "counts": counts}
                 )
             )
+        elif result.counts:
+            self.stdout.write(
+                _("Demo data already present (park %(code)s exists); added %(counts)s.")
+                % {"code": MARKER_PARK, "counts": counts}
+            )
+        else:
+            self.stdout.write(
+                _("Demo data already present (park %(code)s exists); nothing changed.")
+                % {"code": MARKER_PARK}
+            )
+            self.stdout.write(_("Run with --reset to create it again."))
         self._logins(result.plan)
 
     def _logins(self, plan: DemoPlan) -> None:
