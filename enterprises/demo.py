@@ -1155,8 +1155,8 @@ def demo_reset(*, seed: int = SEED) -> dict[str, int]:
     provider_codes = [p.uscc for p in plan.providers]
     park_codes = [p.code for p in plan.parks]
     querysets: list[tuple[str, Any]] = [
-        ("users", User.objects.filter(username__in=[u.username for u in plan.users])),
         ("reports", Submission.objects.filter(enterprise__uscc__in=enterprise_codes)),
+        ("users", User.objects.filter(username__in=[u.username for u in plan.users])),
         (
             "designations",
             Designation.objects.filter(

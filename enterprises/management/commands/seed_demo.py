@@ -36,9 +36,10 @@ class Command(BaseCommand):
             try:
                 deleted = demo_reset()
             except ProtectedError as error:
+                referring = sorted({str(obj._meta.verbose_name) for obj in error.protected_objects})
                 raise CommandError(
                     _("Cannot delete the demo data: other records still refer to it (%(e)s).")
-                    % {"e": error}
+                    % {"e": ", ".join(referring)}
                 ) from error
             self.stdout.write(
                 _("Deleted the demo data: %(counts)s.")
