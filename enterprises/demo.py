@@ -412,67 +412,81 @@ def _plan_designations(plan: DemoPlan, rng: random.Random) -> None:
     def reference(prefix: str, year: int) -> str:
         return f"{prefix}〔{year}〕{next(reference_no)}号"
 
+    batches: dict[tuple[str, int], tuple[dt.date, str]] = {}
+
+    def batch(kind: str, prefix: str, year: int, months: Sequence[int]) -> tuple[dt.date, str]:
+        """Titles are announced in batches: one notice (day and number) per kind and year."""
+        if (kind, year) not in batches:
+            batches[kind, year] = (_date(rng, year, months), reference(prefix, year))
+        return batches[kind, year]
+
     def factory(spec: EnterpriseSpec) -> str:
         return spec.brand + rng.choice(FACTORIES[spec.segment])
 
     # Benchmark smart factories from the biggest makers (the reporter's enterprise is one).
-    benchmark = [plan.enterprises[0], *[e for e in makers if e.is_key][:11]]
+    flagship = plan.enterprises[0]
+    benchmark = [flagship, *[e for e in makers if e.is_key and e is not flagship][:11]]
     for index, spec in enumerate(benchmark):
         year = (2023, 2024, 2024, 2025)[index % 4]
+        day, notice = batch("smart_factory_benchmark", "沪经信智", year, (11, 12))
         add(
             DesignationSpec(
                 "smart_factory_benchmark",
-                _date(rng, year, (11, 12)),
+                day,
                 enterprise=spec.uscc,
                 name=factory(spec),
-                reference=reference("沪经信智", year),
+                reference=notice,
             )
         )
     demo_pool = [e for e in makers if e not in benchmark]
     for index, spec in enumerate(rng.sample(demo_pool, 25)):
         year = (2023, 2024, 2024, 2025, 2025)[index % 5]
+        day, notice = batch("smart_factory_demo", "沪经信智", year, (6, 7))
         add(
             DesignationSpec(
                 "smart_factory_demo",
-                _date(rng, year, (6, 7, 11, 12)),
+                day,
                 enterprise=spec.uscc,
                 name=factory(spec),
-                reference=reference("沪经信智", year),
+                reference=notice,
             )
         )
     for index, spec in enumerate(rng.sample(keys, 25)):
         year = (2023, 2024, 2024, 2025, 2025)[index % 5]
+        day, notice = batch("pioneer_enterprise", "沪经信医", year, (9, 10))
         add(
             DesignationSpec(
                 "pioneer_enterprise",
-                _date(rng, year, (9, 10)),
+                day,
                 enterprise=spec.uscc,
-                reference=reference("沪经信医", year),
+                reference=notice,
             )
         )
     pilots = rng.sample([e for e in steady if e.above_scale], 22)
     for index, spec in enumerate(pilots):
         year = 2022 if index < 11 else 2023
+        day, notice = batch("pilot_project", "沪经信医", year, (3, 4))
         add(
             DesignationSpec(
                 "pilot_project",
-                _date(rng, year, (3, 4, 8, 9)),
+                day,
                 enterprise=spec.uscc,
                 name=spec.brand + rng.choice(PILOT_PROJECTS),
-                reference=reference("沪经信医", year),
+                reference=notice,
             )
         )
     # One pilot stopped half-way, one demonstration factory lost its title when it moved.
     first_pilot = plan.designations[-22]
     first_pilot.revoked_on = first_pilot.granted_on + dt.timedelta(days=200)
     leaver = next(e for e in plan.enterprises if e.active_until == LEAVING_ON[0])
+    day, notice = batch("smart_factory_demo", "沪经信智", 2023, (6, 7))
     add(
         DesignationSpec(
             "smart_factory_demo",
-            dt.date(2023, 7, 12),
+            day,
             enterprise=leaver.uscc,
             name=leaver.brand + FACTORIES[leaver.segment][0],
-            reference=reference("沪经信智", 2023),
+            reference=notice,
             revoked_on=leaver.active_until,
         )
     )
@@ -517,12 +531,13 @@ def _plan_designations(plan: DemoPlan, rng: random.Random) -> None:
         add(DesignationSpec("demo_park", day, park=code, reference=reference("沪经信园", day.year)))
     for index, provider in enumerate(rng.sample(plan.providers, 9)):
         year = (2023, 2024, 2024, 2025)[index % 4]
+        day, notice = batch("excellent_provider", "沪经信数", year, (10, 11, 12))
         add(
             DesignationSpec(
                 "excellent_provider",
-                _date(rng, year, (10, 11, 12)),
+                day,
                 provider=provider.uscc,
-                reference=reference("沪经信数", year),
+                reference=notice,
             )
         )
     plan.designations.sort(key=lambda d: (d.granted_on, d.kind))

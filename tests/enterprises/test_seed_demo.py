@@ -103,6 +103,10 @@ def test_seed_creates_a_believable_programme_once():
     assert by_kind["demo_park"] == 3
     assert 3 <= by_kind["industrial_internet_platform"] <= 4
     assert Designation.objects.filter(revoked_on__isnull=False).count() in (1, 2)
+    held = [
+        (d.kind_id, d.enterprise_id) for d in Designation.objects.filter(enterprise__isnull=False)
+    ]
+    assert len(held) == len(set(held))  # no enterprise holds the same title twice
     pilots = Designation.objects.filter(kind__code="pilot_project")
     assert {d.granted_on.year for d in pilots} == {2022, 2023}
 
