@@ -346,8 +346,9 @@ def _quarter_sql(column: str) -> str:
             f" + (CAST(EXTRACT(MONTH FROM {column}) AS integer) - 1) / 3)"
         )
     return (
-        f"(CAST(strftime('%Y', {column}) AS integer) * 4"
-        f" + (CAST(strftime('%m', {column}) AS integer) - 1) / 3)"
+        # %% because the query is executed with parameters (and logged with them in DEBUG).
+        f"(CAST(strftime('%%Y', {column}) AS integer) * 4"
+        f" + (CAST(strftime('%%m', {column}) AS integer) - 1) / 3)"
     )
 
 

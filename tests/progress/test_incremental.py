@@ -75,3 +75,17 @@ def test_a_report_that_feeds_no_target_schedules_nothing():
         services.rollup_request(from_period=Q["2024Q1"], targets=[])
     assert not RollupRun.objects.exists()
     enqueue.assert_not_called()
+
+
+def test_a_rollup_runs_with_debug_on_as_under_make_run(settings):
+    """DEBUG logs each query with its parameters interpolated; the raw SQL must allow it."""
+    from tests.factories import approved_report
+
+    settings.DEBUG = True
+    enterprise = EnterpriseFactory()
+    approved_report(
+        enterprise=enterprise,
+        period=Q["2024Q1"],
+        items=[{"kind": "scenario", "identifier": "MES", "date": "2024-02-01"}],
+    )
+    assert services.snapshots_rebuild(targets=["SH23-SCENARIO"]) > 0
