@@ -76,18 +76,26 @@ class IsOfficial(permissions.BasePermission):
         return bool(user and user.is_authenticated and user.is_official)  # type: ignore[union-attr]
 
 
-class OfficialWritesOthersRead(permissions.BasePermission):
-    """Reference data: anyone logged in reads (scoped by the queryset); officials write."""
+class LoggedInReadSomeWrite(permissions.BasePermission):
+    """Anyone logged in reads (what the queryset scopes to them); ``may_write`` says who writes."""
 
-    message = _("Only officials may change reference data.")
+    def may_write(self, user: Any) -> bool:
+        raise NotImplementedError
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(user.is_official)  # type: ignore[union-attr]
+        return request.method in permissions.SAFE_METHODS or self.may_write(user)
+
+
+class OfficialWritesOthersRead(LoggedInReadSomeWrite):
+    """Reference data: officials write."""
+
+    message = _("Only officials may change reference data.")
+
+    def may_write(self, user: Any) -> bool:
+        return bool(user.is_official)
 
 
 class RoleScopedViewSetMixin:

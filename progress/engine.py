@@ -211,6 +211,44 @@ def enterprises_active(*, target: Target, period: int) -> EnterpriseQuerySet:
     return Enterprise.objects.filter(enterprise_filter(target)).active_on(period_end(period))
 
 
+# --- what counts: one definition for the figures and for their evidence -----------------
+
+
+def counted_designations(target: Target, until: dt.date) -> QuerySet[Designation]:
+    """Designations of the rule's kind granted from ``counts_from`` to ``until`` (revoked
+    ones included: the caller decides as of when)."""
+    return Designation.objects.filter(
+        kind__code=target.rule["designation"],
+        granted_on__gte=target.counts_from,
+        granted_on__lte=until,
+    )
+
+
+def counted_items(target: Target, until: dt.date) -> QuerySet[Item]:
+    """Approved items of the rule's kind (and ``where`` filter) dated from ``counts_from``
+    to ``until``, of enterprises matching the rule's filter."""
+    rule = target.rule
+    queryset = Item.objects.filter(
+        approved=True,
+        kind__code=rule["item"],
+        date__gte=target.counts_from,
+        date__lte=until,
+    ).filter(enterprise_filter(target, "enterprise__"))
+    for attribute, allowed in (rule.get("where") or {}).items():
+        queryset = queryset.filter(**{f"attributes__{attribute}__in": list(allowed)})
+    return queryset
+
+
+def counted_values(target: Target, last: int) -> QuerySet[MetricValue]:
+    """Approved values of the rule's metric for quarters from ``counts_from`` to ``last``."""
+    return MetricValue.objects.filter(
+        approved=True,
+        metric__code=target.rule["metric"],
+        period__gte=first_period(target),
+        period__lte=last,
+    ).filter(enterprise_filter(target, "enterprise__"))
+
+
 def _quarters(dates: pd.Series) -> pd.Series:
     stamps = pd.to_datetime(dates)
     return (stamps.dt.year * 4 + (stamps.dt.month - 1) // 3).astype("Int64")
@@ -266,11 +304,7 @@ def _frame(queryset: QuerySet[Any], columns: list[str]) -> pd.DataFrame:
 
 
 def _designation_events(target: Target, last: int) -> pd.DataFrame:
-    rows = Designation.objects.filter(
-        kind__code=target.rule["designation"],
-        granted_on__gte=target.counts_from,
-        granted_on__lte=period_end(last),
-    ).values(
+    rows = counted_designations(target, period_end(last)).values(
         "granted_on",
         "revoked_on",
         "park_id",
@@ -305,15 +339,7 @@ def _designation_events(target: Target, last: int) -> pd.DataFrame:
 
 
 def _item_events(target: Target, last: int) -> pd.DataFrame:
-    rule = target.rule
-    queryset = Item.objects.filter(
-        approved=True,
-        kind__code=rule["item"],
-        date__gte=target.counts_from,
-        date__lte=period_end(last),
-    ).filter(enterprise_filter(target, "enterprise__"))
-    for attribute, allowed in (rule.get("where") or {}).items():
-        queryset = queryset.filter(**{f"attributes__{attribute}__in": list(allowed)})
+    queryset = counted_items(target, period_end(last))
     firsts = (
         queryset.values("enterprise_id", "identifier_key").annotate(first=Min("date")).order_by()
     )
@@ -375,13 +401,7 @@ def rule_dedupe_by_enterprise(target: Target) -> bool:
 
 def _flow_events(target: Target, last: int) -> pd.DataFrame:
     rows = (
-        MetricValue.objects.filter(
-            approved=True,
-            metric__code=target.rule["metric"],
-            period__gte=first_period(target),
-            period__lte=last,
-        )
-        .filter(enterprise_filter(target, "enterprise__"))
+        counted_values(target, last)
         .values("period", district=F("enterprise__district_id"), park=F("enterprise__park_id"))
         .annotate(total=Sum("value"))
         .order_by()
@@ -393,14 +413,8 @@ def _flow_events(target: Target, last: int) -> pd.DataFrame:
 
 def _flag_ever_events(target: Target, last: int) -> pd.DataFrame:
     rows = (
-        MetricValue.objects.filter(
-            approved=True,
-            metric__code=target.rule["metric"],
-            value__gt=0,
-            period__gte=first_period(target),
-            period__lte=last,
-        )
-        .filter(enterprise_filter(target, "enterprise__"))
+        counted_values(target, last)
+        .filter(value__gt=0)
         .values(
             "enterprise_id", district=F("enterprise__district_id"), park=F("enterprise__park_id")
         )

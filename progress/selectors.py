@@ -9,8 +9,7 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from enterprises.models import Designation
-from reporting.models import Item, MetricValue, Submission
+from reporting.models import MetricValue, Submission
 from targets.models import ItemKind, Target
 from targets.periods import period_end, period_format
 
@@ -111,11 +110,9 @@ def evidence(*, target: Target, period: int, scope: str) -> dict[str, Any]:
 
 def _designation_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
     end = period_end(period)
-    queryset = Designation.objects.filter(
-        kind__code=target.rule["designation"],
-        granted_on__gte=target.counts_from,
-        granted_on__lte=end,
-    ).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=end))
+    queryset = engine.counted_designations(target, end).filter(
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=end)
+    )
     if scope.startswith("district:"):
         code = scope.split(":", 1)[1]
         queryset = queryset.filter(
@@ -155,14 +152,7 @@ def _designation_evidence(target: Target, period: int, scope: str) -> dict[str, 
 
 def _item_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
     rule = target.rule
-    queryset = Item.objects.filter(
-        approved=True,
-        kind__code=rule["item"],
-        date__gte=target.counts_from,
-        date__lte=period_end(period),
-    ).filter(_enterprise_scope(scope), engine.enterprise_filter(target, "enterprise__"))
-    for attribute, allowed in (rule.get("where") or {}).items():
-        queryset = queryset.filter(**{f"attributes__{attribute}__in": list(allowed)})
+    queryset = engine.counted_items(target, period_end(period)).filter(_enterprise_scope(scope))
     per_enterprise = ItemKind.objects.filter(
         code=rule["item"], dedupe=ItemKind.Dedupe.ENTERPRISE_IDENTIFIER
     ).exists()
@@ -204,13 +194,8 @@ def _item_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
 
 def _flow_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
     rows = (
-        MetricValue.objects.filter(
-            approved=True,
-            metric__code=target.rule["metric"],
-            period__gte=engine.first_period(target),
-            period__lte=period,
-        )
-        .filter(_enterprise_scope(scope), engine.enterprise_filter(target, "enterprise__"))
+        engine.counted_values(target, period)
+        .filter(_enterprise_scope(scope))
         .values("submission_id", "period", "value", enterprise_uscc=F("enterprise__uscc"))
         .order_by("period", "enterprise__uscc")
     )
@@ -228,14 +213,8 @@ def _flow_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
 
 def _flag_ever_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
     rows = (
-        MetricValue.objects.filter(
-            approved=True,
-            metric__code=target.rule["metric"],
-            value__gt=0,
-            period__gte=engine.first_period(target),
-            period__lte=period,
-        )
-        .filter(_enterprise_scope(scope), engine.enterprise_filter(target, "enterprise__"))
+        engine.counted_values(target, period)
+        .filter(_enterprise_scope(scope), value__gt=0)
         .values("submission_id", "period", enterprise_uscc=F("enterprise__uscc"))
         .order_by("enterprise__uscc", "period")
     )

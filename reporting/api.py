@@ -16,14 +16,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.api import Conflict, IdempotentPostMixin
+from config.api import Conflict, IdempotentPostMixin, LoggedInReadSomeWrite
 from enterprises.models import Enterprise
 from enterprises.uscc import uscc_normalise
 from targets.models import Metric
@@ -229,18 +229,13 @@ def metric_types() -> dict[str, str]:
 # --- permissions ------------------------------------------------------------------------
 
 
-class ReportersAndOfficialsWrite(permissions.BasePermission):
-    """Everyone logged in reads what their role may see; only reporters and officials write."""
+class ReportersAndOfficialsWrite(LoggedInReadSomeWrite):
+    """Reports: enterprise reporters and officials write."""
 
     message = gettext_lazy("Only enterprise reporters and officials may change reports.")
 
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(user.is_official or user.is_enterprise)  # type: ignore[union-attr]
+    def may_write(self, user: Any) -> bool:
+        return bool(user.is_official or user.is_enterprise)
 
 
 def _service_call(function: Callable[..., T], **kwargs: Any) -> T:

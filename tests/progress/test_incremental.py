@@ -82,7 +82,7 @@ def test_a_rollup_runs_with_debug_on_as_under_make_run(settings):
     from tests.factories import approved_report
 
     settings.DEBUG = True
-    enterprise = EnterpriseFactory()
+    enterprise = cast(Enterprise, EnterpriseFactory())
     approved_report(
         enterprise=enterprise,
         period=Q["2024Q1"],
