@@ -232,6 +232,33 @@ def submission_approve(
     return locked
 
 
+def submission_save(
+    *,
+    submission: Submission | None,
+    enterprise: Enterprise,
+    period: int,
+    metrics: dict[str, Any],
+    items: list[dict[str, Any]],
+    by: User,
+    version: int | None = None,
+    submit: bool = False,
+) -> Submission:
+    """The report form's buttons: create or update, and with ``submit`` also submit, in one
+    transaction, so a refused submission saves nothing either."""
+    with transaction.atomic():
+        if submission is None:
+            submission = submission_create(
+                enterprise=enterprise, period=period, metrics=metrics, items=items, by=by
+            )
+        else:
+            submission = submission_update(
+                submission=submission, version=version, metrics=metrics, items=items, by=by
+            )
+        if submit:
+            submission = submission_submit(submission=submission, by=by)
+    return submission
+
+
 def submission_return(
     *, submission: Submission, by: User, comment: str, version: int | None = None
 ) -> Submission:

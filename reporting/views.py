@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -219,40 +218,6 @@ def _error_target(key: str, form: ReportForm, item_forms: list[Any]) -> tuple[An
     return form, None
 
 
-def _save_report(
-    *,
-    submission: Submission | None,
-    enterprise: Enterprise,
-    period: int,
-    form: ReportForm,
-    filled: list[Any],
-    by: User,
-    submit: bool,
-) -> Submission:
-    """Save (and optionally submit) in one transaction, so a refused submit saves nothing.
-
-    The services have no "save and submit"; this pairs the two calls for the form's button.
-    """
-    metrics = form.metrics_payload()
-    items = [item_form.payload() for item_form in filled]
-    with transaction.atomic():
-        if submission is None:
-            submission = services.submission_create(
-                enterprise=enterprise, period=period, metrics=metrics, items=items, by=by
-            )
-        else:
-            submission = services.submission_update(
-                submission=submission,
-                version=form.cleaned_data.get("version"),
-                metrics=metrics,
-                items=items,
-                by=by,
-            )
-        if submit:
-            submission = services.submission_submit(submission=submission, by=by)
-    return submission
-
-
 def _report_form_page(
     request: HttpRequest,
     *,
@@ -277,12 +242,13 @@ def _report_form_page(
             filled = formset.filled_forms()
             submit = request.POST.get("action") == "submit"
             try:
-                saved = _save_report(
+                saved = services.submission_save(
                     submission=submission,
                     enterprise=enterprise,
                     period=period,
-                    form=form,
-                    filled=filled,
+                    metrics=form.metrics_payload(),
+                    items=[item_form.payload() for item_form in filled],
+                    version=form.cleaned_data.get("version"),
                     by=user,
                     submit=submit,
                 )

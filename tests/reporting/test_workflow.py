@@ -299,3 +299,21 @@ def test_bulk_approve_skips_flagged_reports(official):
     assert result.skipped_flagged == [submitted[-1].pk]
     assert len(result.approved) == 5
     assert Submission.objects.filter(status=Status.APPROVED).count() == 5
+
+
+def test_save_and_submit_saves_nothing_when_the_submission_is_refused(reporter, enterprise):
+    refused = services.TransitionNotAllowed("refused")
+    with (
+        mock.patch("reporting.services.submission_submit", side_effect=refused),
+        pytest.raises(services.TransitionNotAllowed),
+    ):
+        services.submission_save(
+            submission=None,
+            enterprise=enterprise,
+            period=Q1_2024,
+            metrics={"digital_staff": 3},
+            items=[],
+            by=reporter,
+            submit=True,
+        )
+    assert not Submission.objects.exists()
