@@ -229,6 +229,7 @@ def submission_flags(*, submissions: Iterable[Submission]) -> dict[int, list[dic
     own = _values_frame(MetricValue.objects.filter(submission_id__in=list(flags)))
     if own.empty:
         return flags
+    names = {metric.code: metric.name for metric in Metric.objects.all()}
     for row in _history_flags(own).to_dict("records"):
         flags[int(row["submission_id"])].append(
             {
@@ -240,7 +241,7 @@ def submission_flags(*, submissions: Iterable[Submission]) -> dict[int, list[dic
                     "%(metric)s is more than 3× this enterprise's median of earlier "
                     "quarters (%(median)s)."
                 )
-                % {"metric": row["code"], "median": _short(row["median"])},
+                % {"metric": names.get(row["code"], row["code"]), "median": _short(row["median"])},
             }
         )
     for row in _peer_flags(own).to_dict("records"):
@@ -254,7 +255,7 @@ def submission_flags(*, submissions: Iterable[Submission]) -> dict[int, list[dic
                     "%(metric)s is far from other enterprises' values this quarter "
                     "(modified z-score %(score)s)."
                 )
-                % {"metric": row["code"], "score": _short(row["score"])},
+                % {"metric": names.get(row["code"], row["code"]), "score": _short(row["score"])},
             }
         )
     return flags

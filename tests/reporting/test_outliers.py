@@ -36,7 +36,10 @@ def test_a_value_over_three_times_the_enterprises_median_is_flagged():
 
     assert rules(flags, jump) == [("revenue", "history")]
     assert flags[jump.pk][0]["median"] == 100
-    assert "revenue is more than 3× this enterprise's median" in flags[jump.pk][0]["message"]
+    assert (
+        "Operating revenue this quarter is more than 3× this enterprise's median"
+        in (flags[jump.pk][0]["message"])
+    )
     assert flags[fine.pk] == []
 
 
