@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -381,21 +382,22 @@ def _item_rows(submission: Submission) -> list[dict[str, Any]]:
     return rows
 
 
+# Lazy: these dicts are built at import time, before any request has chosen a language.
 ACTION_LABELS = {
-    services.Action.CREATE: _("Created"),
-    services.Action.EDIT: _("Edited"),
-    services.Action.SUBMIT: _("Submitted"),
-    services.Action.APPROVE: _("Approved"),
-    services.Action.RETURN: _("Returned"),
-    services.Action.REOPEN: _("Reopened"),
+    services.Action.CREATE: gettext_lazy("Created"),
+    services.Action.EDIT: gettext_lazy("Edited"),
+    services.Action.SUBMIT: gettext_lazy("Submitted"),
+    services.Action.APPROVE: gettext_lazy("Approved"),
+    services.Action.RETURN: gettext_lazy("Returned"),
+    services.Action.REOPEN: gettext_lazy("Reopened"),
 }
 
 
 FIELD_LABELS = {
-    "status": _("Status"),
-    "review_comment": _("Review comment"),
-    "late": _("Late"),
-    "items": _("Items"),
+    "status": gettext_lazy("Status"),
+    "review_comment": gettext_lazy("Review comment"),
+    "late": gettext_lazy("Late"),
+    "items": gettext_lazy("Items"),
 }
 # The report's identity, set once at creation; the trail shows what changed after.
 IDENTITY_FIELDS = {"enterprise_id", "period"}

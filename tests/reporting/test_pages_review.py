@@ -254,3 +254,13 @@ def test_an_analyst_lists_every_report_and_filters_them(
 def test_reporters_do_not_get_the_report_list(client, reporter):
     client.force_login(reporter)
     assert client.get(reverse("reporting:report-list")).status_code == 403
+
+
+def test_the_audit_trail_speaks_the_readers_language(client_official, official, enterprise):
+    submission = submitted(enterprise, metrics={"digital_staff": 3})
+    services.submission_return(submission=submission, by=official, comment="请核对人数")
+    url = reverse("reporting:report-detail", args=[submission.pk])
+    chinese = client_official.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").context["history"]
+    english = client_official.get(url, HTTP_ACCEPT_LANGUAGE="en").context["history"]
+    assert chinese[0]["action_label"] == "已退回"
+    assert english[0]["action_label"] == "Returned"
