@@ -46,3 +46,14 @@ def designation_list(*, user: User) -> QuerySet[Designation]:
     if user.is_enterprise and user.enterprise_id is not None:
         return queryset.filter(enterprise_id=user.enterprise_id)
     return queryset.none()
+
+
+def scope_filter(scope: str, prefix: str = "") -> Q:
+    """The enterprises of a scope ("city", "district:CODE", "park:CODE") as a filter; with a
+    prefix such as "enterprise__" it filters rows that belong to an enterprise."""
+    kind, _sep, code = (scope or "city").partition(":")
+    if kind == "district":
+        return Q(**{f"{prefix}district__code": code})
+    if kind == "park":
+        return Q(**{f"{prefix}park__code": code})
+    return Q()

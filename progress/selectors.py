@@ -9,6 +9,7 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from enterprises.selectors import scope_filter
 from reporting.models import MetricValue, Submission
 from targets.models import ItemKind, Target
 from targets.periods import period_end, period_format
@@ -80,14 +81,6 @@ def rollup_get(*, run_id: int) -> RollupRun | None:
 # --- evidence: what each figure is made of -----------------------------------------------
 
 
-def _enterprise_scope(scope: str, prefix: str = "enterprise__") -> Q:
-    if scope.startswith("district:"):
-        return Q(**{f"{prefix}district__code": scope.split(":", 1)[1]})
-    if scope.startswith("park:"):
-        return Q(**{f"{prefix}park__code": scope.split(":", 1)[1]})
-    return Q()
-
-
 def evidence(*, target: Target, period: int, scope: str) -> dict[str, Any]:
     kind = target.rule_kind
     builders = {
@@ -152,7 +145,9 @@ def _designation_evidence(target: Target, period: int, scope: str) -> dict[str, 
 
 def _item_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
     rule = target.rule
-    queryset = engine.counted_items(target, period_end(period)).filter(_enterprise_scope(scope))
+    queryset = engine.counted_items(target, period_end(period)).filter(
+        scope_filter(scope, "enterprise__")
+    )
     per_enterprise = ItemKind.objects.filter(
         code=rule["item"], dedupe=ItemKind.Dedupe.ENTERPRISE_IDENTIFIER
     ).exists()
@@ -195,7 +190,7 @@ def _item_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
 def _flow_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
     rows = (
         engine.counted_values(target, period)
-        .filter(_enterprise_scope(scope))
+        .filter(scope_filter(scope, "enterprise__"))
         .values("submission_id", "period", "value", enterprise_uscc=F("enterprise__uscc"))
         .order_by("period", "enterprise__uscc")
     )
@@ -214,7 +209,7 @@ def _flow_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
 def _flag_ever_evidence(target: Target, period: int, scope: str) -> dict[str, Any]:
     rows = (
         engine.counted_values(target, period)
-        .filter(_enterprise_scope(scope), value__gt=0)
+        .filter(scope_filter(scope, "enterprise__"), value__gt=0)
         .values("submission_id", "period", enterprise_uscc=F("enterprise__uscc"))
         .order_by("enterprise__uscc", "period")
     )
@@ -245,7 +240,7 @@ def _flag_latest_evidence(target: Target, period: int, scope: str) -> dict[str, 
         submission_id=Subquery(latest),
         metric__code=target.rule["metric"],
         value__gt=0,
-    ).filter(_enterprise_scope(scope), engine.enterprise_filter(target, "enterprise__"))
+    ).filter(scope_filter(scope, "enterprise__"), engine.enterprise_filter(target, "enterprise__"))
     is_share = target.rule_kind == Target.RuleKind.FLAG_LATEST_SHARE
     if is_share:
         flagged = flagged.filter(
@@ -268,7 +263,7 @@ def _flag_latest_evidence(target: Target, period: int, scope: str) -> dict[str, 
     if is_share:
         body["active"] = (
             engine.enterprises_active(target=target, period=period)
-            .filter(_enterprise_scope(scope, prefix=""))
+            .filter(scope_filter(scope))
             .count()
         )
     return body

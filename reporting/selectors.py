@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from enterprises.models import Enterprise, EnterpriseQuerySet
+from enterprises.selectors import scope_filter
 from parks.models import Park
 from targets.models import District, Metric
 from targets.periods import (
@@ -332,12 +333,13 @@ def _peer_flags(own: pd.DataFrame) -> pd.DataFrame:
 def scope_enterprises(scope: str) -> EnterpriseQuerySet:
     """Enterprises of "city", "district:CODE" or "park:CODE"; ValidationError otherwise."""
     kind, _sep, code = (scope or "city").partition(":")
-    if kind == "city" and not code:
-        return Enterprise.objects.all()
-    if kind == "district" and District.objects.filter(code=code).exists():
-        return Enterprise.objects.filter(district__code=code)  # type: ignore[return-value]
-    if kind == "park" and Park.objects.filter(code=code).exists():
-        return Enterprise.objects.filter(park__code=code)  # type: ignore[return-value]
+    known = (
+        (kind == "city" and not code)
+        or (kind == "district" and District.objects.filter(code=code).exists())
+        or (kind == "park" and Park.objects.filter(code=code).exists())
+    )
+    if known:
+        return Enterprise.objects.filter(scope_filter(scope))  # type: ignore[return-value]
     raise ValidationError({"scope": [_("Use city, district:CODE or park:CODE with a known code.")]})
 
 
