@@ -5,12 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
 
-class Role(models.TextChoices):
-    OFFICIAL = "official", _("Official")
-    ANALYST = "analyst", _("Analyst")
-    PARK_MANAGER = "park_manager", _("Park manager")
-    ENTERPRISE = "enterprise", _("Enterprise reporter")
+__all__ = ["Role", "User"]
 
 
 class User(AbstractUser):
@@ -47,45 +44,3 @@ class User(AbstractUser):
                 name="user_park_manager_has_park",
             ),
         ]
-
-    @property
-    def is_official(self) -> bool:
-        return self.role == Role.OFFICIAL or self.is_superuser
-
-    @property
-    def is_analyst(self) -> bool:
-        return self.role == Role.ANALYST
-
-    @property
-    def is_park_manager(self) -> bool:
-        return self.role == Role.PARK_MANAGER
-
-    @property
-    def is_enterprise(self) -> bool:
-        return self.role == Role.ENTERPRISE
-
-    @property
-    def sees_everything(self) -> bool:
-        """Officials and analysts read the whole programme."""
-        return self.is_official or self.is_analyst
-
-
-class IdempotencyRecord(models.Model):
-    """The first response to a POST carrying an Idempotency-Key, replayed on retries."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=500)
-    request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path} [{self.key}]"

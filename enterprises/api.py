@@ -1,3 +1,7 @@
+"""Enterprises, providers and designations over JSON (API.md, "Reference data").
+
+Serializers check the shape of a request; the services validate and write."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,8 +12,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
-from config.api import IdempotentPostMixin, OfficialWritesOthersRead, RoleScopedViewSetMixin
+from core.api import IdempotentPostMixin, ReferenceDataPermission, RoleScopedViewSetMixin
 
 from . import selectors, services
 from .models import Designation, Enterprise, Provider
@@ -23,10 +26,14 @@ ERRORS = {
 }
 
 
-class EnterpriseSerializer(serializers.ModelSerializer):
-    district = serializers.CharField(source="district.code")
-    park = serializers.CharField(source="park.code", allow_null=True, required=False, default=None)
-    segment = serializers.CharField(source="segment.code")
+class EnterpriseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """The contract's shape; on input, codes for district, park and segment."""
+
+    district = serializers.CharField(source="district.code", max_length=6)
+    park = serializers.CharField(
+        source="park.code", allow_null=True, required=False, default=None, max_length=30
+    )
+    segment = serializers.CharField(source="segment.code", max_length=30)
 
     class Meta:
         model = Enterprise
@@ -45,8 +52,8 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"uscc": {"validators": []}}
 
 
-class ProviderSerializer(serializers.ModelSerializer):
-    district = serializers.CharField(source="district.code")
+class ProviderSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    district = serializers.CharField(source="district.code", max_length=6)
     services = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
     enterprises = serializers.SlugRelatedField(slug_field="uscc", many=True, read_only=True)
 
@@ -56,14 +63,22 @@ class ProviderSerializer(serializers.ModelSerializer):
         extra_kwargs = {"uscc": {"validators": []}}
 
 
-class DesignationSerializer(serializers.ModelSerializer):
-    kind = serializers.CharField(source="kind.code")
-    enterprise = serializers.CharField(
-        source="enterprise.uscc", allow_null=True, required=False, default=None
+class ProviderWriteSerializer(ProviderSerializer):
+    enterprises = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(max_length=18), required=False
     )
-    park = serializers.CharField(source="park.code", allow_null=True, required=False, default=None)
+
+
+class DesignationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    kind = serializers.CharField(source="kind.code", max_length=50)
+    enterprise = serializers.CharField(
+        source="enterprise.uscc", allow_null=True, required=False, default=None, max_length=18
+    )
+    park = serializers.CharField(
+        source="park.code", allow_null=True, required=False, default=None, max_length=30
+    )
     provider = serializers.CharField(
-        source="provider.uscc", allow_null=True, required=False, default=None
+        source="provider.uscc", allow_null=True, required=False, default=None, max_length=18
     )
 
     class Meta:
@@ -82,7 +97,7 @@ class DesignationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class DesignationPatchSerializer(serializers.ModelSerializer):
+class DesignationPatchSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Designation
         fields = ["name", "reference", "granted_on", "revoked_on"]
@@ -99,8 +114,8 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-class _ScopedViewSet(IdempotentPostMixin, RoleScopedViewSetMixin, viewsets.GenericViewSet):
-    permission_classes = [OfficialWritesOthersRead]
+class _ScopedViewSet(IdempotentPostMixin, RoleScopedViewSetMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    permission_classes = [ReferenceDataPermission]
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -130,7 +145,7 @@ class EnterpriseViewSet(
 
     queryset = Enterprise.objects.none()
 
-    def scoped_queryset(self, user: User) -> Any:
+    def scoped_queryset(self, user: Any) -> Any:
         return selectors.enterprise_list(user=user)
 
     def get_object(self) -> Enterprise:
@@ -138,20 +153,21 @@ class EnterpriseViewSet(
         return super().get_object()  # type: ignore[no-any-return]
 
     @extend_schema(responses={201: EnterpriseSerializer, **ERRORS})
-    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        enterprise = services.enterprise_create(data=_flatten(serializer.validated_data))
+        data = _flatten(serializer.validated_data)
+        enterprise = services.enterprise_create(by=request.user, **data)
         return Response(self.get_serializer(enterprise).data, status=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: object, **kwargs: object) -> Response:
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         enterprise = self.get_object()
         serializer = self.get_serializer(enterprise, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = _flatten(serializer.validated_data)
         data.pop("uscc", None)
-        enterprise = services.enterprise_update(enterprise=enterprise, data=data)
+        enterprise = services.enterprise_update(enterprise=enterprise, by=request.user, **data)
         return Response(self.get_serializer(enterprise).data)
 
 
@@ -172,28 +188,25 @@ class ProviderViewSet(
 
     queryset = Provider.objects.none()
 
-    def scoped_queryset(self, user: User) -> Any:
+    def scoped_queryset(self, user: Any) -> Any:
         return selectors.provider_list(user=user).prefetch_related("enterprises")
 
-    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
-        serializer = self.get_serializer(data=request.data)
+    def _body(self, request: Request, *, partial: bool) -> dict[str, Any]:
+        serializer = ProviderWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        data = _flatten(serializer.validated_data)
-        if "enterprises" in request.data:
-            data["enterprises"] = request.data.get("enterprises") or []
-        provider = services.provider_save(provider=None, data=data)
+        return _flatten(serializer.validated_data)
+
+    @extend_schema(request=ProviderWriteSerializer, responses={201: ProviderSerializer, **ERRORS})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        provider = services.provider_create(by=request.user, **self._body(request, partial=False))
         return Response(self.get_serializer(provider).data, status=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: object, **kwargs: object) -> Response:
-        partial = kwargs.pop("partial", False)
+    @extend_schema(request=ProviderWriteSerializer, responses={200: ProviderSerializer, **ERRORS})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         provider = self.get_object()
-        serializer = self.get_serializer(provider, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        data = _flatten(serializer.validated_data)
+        data = self._body(request, partial=True)
         data.pop("uscc", None)
-        if "enterprises" in request.data:
-            data["enterprises"] = request.data.get("enterprises") or []
-        provider = services.provider_save(provider=provider, data=data)
+        provider = services.provider_update(provider=provider, by=request.user, **data)
         return Response(self.get_serializer(provider).data)
 
 
@@ -226,25 +239,25 @@ class DesignationViewSet(
 
     queryset = Designation.objects.none()
 
-    def scoped_queryset(self, user: User) -> Any:
+    def scoped_queryset(self, user: Any) -> Any:
         return selectors.designation_list(user=user)
 
     @extend_schema(responses={201: DesignationSerializer, **ERRORS})
-    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = _flatten(serializer.validated_data)
-        designation = services.designation_create(**data)
+        designation = services.designation_create(by=request.user, **data)
         return Response(self.get_serializer(designation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DesignationPatchSerializer, responses={200: DesignationSerializer, **ERRORS}
     )
-    def partial_update(self, request: Request, *args: object, **kwargs: object) -> Response:
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         designation = self.get_object()
         serializer = DesignationPatchSerializer(designation, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         designation = services.designation_update(
-            designation=designation, data=serializer.validated_data
+            designation=designation, by=request.user, **serializer.validated_data
         )
         return Response(self.get_serializer(designation).data)

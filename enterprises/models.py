@@ -13,13 +13,17 @@ from targets.models import DesignationKind, District, Segment
 from .uscc import validate_uscc
 
 
+def active_q(day: dt.date, prefix: str = "") -> Q:
+    """Active on a day: started on or before it and not ended before it. The same rule as
+    ``Enterprise.is_active_on`` in SQL (tests/enterprises/test_activity.py holds them equal)."""
+    return (Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": day})) & (
+        Q(**{f"{prefix}active_until__isnull": True}) | Q(**{f"{prefix}active_until__gte": day})
+    )
+
+
 class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
     def active_on(self, day: dt.date) -> EnterpriseQuerySet:
-        """Active on a day: started on or before it and not ended before it."""
-        return self.filter(
-            Q(active_from__isnull=True) | Q(active_from__lte=day),
-            Q(active_until__isnull=True) | Q(active_until__gte=day),
-        )
+        return self.filter(active_q(day))
 
 
 class Enterprise(models.Model):
@@ -66,6 +70,11 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_active_on(self, day: dt.date) -> bool:
+        """``active_q`` for one enterprise already in memory."""
+        started = self.active_from is None or self.active_from <= day
+        return started and (self.active_until is None or self.active_until >= day)
 
 
 class Provider(models.Model):

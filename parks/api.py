@@ -1,61 +1,76 @@
+"""Parks over JSON: everyone logged in reads them; officials create and rename them."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import mixins, serializers, status, viewsets
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
-from config.api import IdempotentPostMixin, OfficialWritesOthersRead, RoleScopedViewSetMixin
-from enterprises.selectors import park_list
+from core.api import IdempotentPostMixin, ReferenceDataPermission
 from targets.models import District
 
 from .models import Park
-from .services import park_save
+from .selectors import park_list
+from .services import park_create, park_update
 
 
-class ParkSerializer(serializers.ModelSerializer):
+class ParkSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     name = serializers.CharField(source="name_zh", max_length=200)
     district = serializers.SlugRelatedField(slug_field="code", queryset=District.objects.all())
 
     class Meta:
         model = Park
         fields = ["code", "name", "name_en", "district"]
+        extra_kwargs = {"code": {"validators": []}}
 
 
 class ParkViewSet(
     IdempotentPostMixin,
-    RoleScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
 ):
     """Parks (officials write; everyone logged in reads)."""
 
     serializer_class = ParkSerializer
-    permission_classes = [OfficialWritesOthersRead]
+    permission_classes = [ReferenceDataPermission]
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     filterset_fields = {"district__code": ["exact"]}
+    queryset = park_list()
 
-    queryset = Park.objects.none()
-
-    def scoped_queryset(self, user: User) -> Any:
-        return park_list(user=user)
-
-    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        park = park_save(park=None, data=serializer.validated_data)
+        data = serializer.validated_data
+        if Park.objects.filter(code=data["code"]).exists():
+            raise exceptions.ValidationError({"code": [_("A park with this code exists.")]})
+        park = park_create(
+            code=data["code"],
+            name_zh=data["name_zh"],
+            name_en=data.get("name_en", ""),
+            district=data["district"],
+            by=request.user,
+        )
         return Response(self.get_serializer(park).data, status=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, *args: object, **kwargs: object) -> Response:
-        partial = kwargs.pop("partial", False)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         park = self.get_object()
-        serializer = self.get_serializer(park, data=request.data, partial=partial)
+        serializer = self.get_serializer(park, data=request.data, partial=kwargs.get("partial"))
         serializer.is_valid(raise_exception=True)
-        park = park_save(park=park, data=serializer.validated_data)
+        data = serializer.validated_data
+        if "code" in data and data["code"] != park.code:
+            raise exceptions.ValidationError(
+                {"code": [_("A park's code cannot change: figures, users and links refer to it.")]}
+            )
+        park = park_update(park=park, by=request.user, **_changes(data))
         return Response(self.get_serializer(park).data)
+
+
+def _changes(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: data[key] for key in ("name_zh", "name_en", "district") if key in data}

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from targets.models import District
+from targets.scopes import CODE_PATTERN
+
+code_validator = RegexValidator(
+    rf"^{CODE_PATTERN}$",
+    _("Use 1-30 letters, digits, “-” or “_” (codes appear in addresses)."),
+)
 
 
 class Park(models.Model):
-    code = models.CharField(_("code"), max_length=30, unique=True)
+    code = models.CharField(_("code"), max_length=30, unique=True, validators=[code_validator])
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     district = models.ForeignKey(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import Http404
@@ -16,12 +15,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.api import IdempotentPostMixin, IsOfficial
+from core import policies
+from core.api import IdempotentPostMixin, OfficialOnly
+from parks.selectors import scope_resolve
 from targets.models import Target
 from targets.periods import PeriodError, last_ended_period, period_format, period_parse
+from targets.scopes import Scope, ScopeError
 
 from . import selectors, services
-from .models import RollupRun, Snapshot
+from .models import RollupRun
+from .presenters import figure_json
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid: {field: [message]}"),
@@ -29,19 +32,16 @@ ERRORS = {
     403: OpenApiResponse(description="Not allowed for this role or scope"),
     404: OpenApiResponse(description="Not found"),
 }
-INTEGER_KINDS = frozenset(Target.CUMULATIVE_KINDS - {"flow_sum"} | {"flag_latest_count"})
 
 
 class CanReadProgress(permissions.BasePermission):
-    """Officials and analysts read every scope, park managers their park; reporters nothing."""
+    """core.policies.can_read_progress."""
 
     message = gettext_lazy("Your role cannot see progress figures.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return bool(user.sees_everything or user.is_park_manager)  # type: ignore[union-attr]
+        return bool(user and user.is_authenticated and policies.can_read_progress(user))  # type: ignore[arg-type]
 
 
 class FigureSerializer(serializers.Serializer):
@@ -90,45 +90,6 @@ class RollupCreatedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-def number(value: Decimal | None, *, whole: bool = False) -> int | float | None:
-    """A Decimal as a JSON number: whole counts as integers, the rest keep their digits."""
-    if value is None:
-        return None
-    if whole or value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-def figure_json(snapshot: Snapshot) -> dict[str, Any]:
-    target = snapshot.target
-    kind = target.rule_kind
-    is_share = kind == Target.RuleKind.FLAG_LATEST_SHARE
-    return {
-        "target": target.code,
-        "period": period_format(snapshot.period),
-        "scope": snapshot.scope,
-        "actual": float(snapshot.actual)
-        if is_share
-        else number(snapshot.actual, whole=kind in INTEGER_KINDS),
-        "planned": _decimal(snapshot.planned),
-        "target_value": number(snapshot.target_value),
-        "percent_of_target": _decimal(snapshot.percent_of_target),
-        "status": snapshot.status,
-        "projected_at_deadline": _decimal(snapshot.projected_at_deadline),
-        "projected_attainment": (
-            period_format(snapshot.projected_attainment)
-            if snapshot.projected_attainment is not None
-            else None
-        ),
-        "share_of_city": _decimal(snapshot.share_of_city),
-        "computed_at": snapshot.computed_at.isoformat(),
-    }
-
-
-def _decimal(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
 class _ProgressView(APIView):
     permission_classes = [CanReadProgress]
 
@@ -136,14 +97,17 @@ class _ProgressView(APIView):
     def user(self) -> User:
         return self.request.user  # type: ignore[return-value]
 
-    def scope(self, *, allow_all: bool = False) -> str:
+    def scope(self, *, allow_all: bool = False) -> Scope | None:
+        """The scope asked for (None: "all", every scope the user may see), checked by the
+        access policy; the user's default scope when none is given."""
+        text = self.request.query_params.get("scope")
+        if allow_all and text == "all":
+            return None
         try:
-            scope = selectors.scope_parse(self.request.query_params.get("scope"), user=self.user)
-        except selectors.ScopeError as error:
+            scope = scope_resolve(text) if text else policies.default_scope(self.user)
+        except ScopeError as error:
             raise exceptions.ValidationError({"scope": [str(error)]}) from error
-        if scope == "all" and not allow_all:
-            raise exceptions.ValidationError({"scope": [_("Choose one scope here.")]})
-        if not selectors.scope_allowed(user=self.user, scope=scope):
+        if not policies.scope_allowed(self.user, scope):
             raise exceptions.PermissionDenied(_("You may only see your own park's figures."))
         return scope
 
@@ -198,9 +162,14 @@ class ProgressSeriesView(_ProgressView):
         """A target's quarterly series in one scope, for charts."""
         target = self.target(code)
         scope = self.scope()
-        rows = selectors.snapshot_series(target=target, scope=scope).select_related("target")
+        assert scope is not None
+        rows = selectors.snapshot_series(target=target, scope=scope)
         return Response(
-            {"target": target.code, "scope": scope, "results": [figure_json(row) for row in rows]}
+            {
+                "target": target.code,
+                "scope": str(scope),
+                "results": [figure_json(row) for row in rows],
+            }
         )
 
 
@@ -215,12 +184,12 @@ class ProgressEvidenceView(_ProgressView):
         target = self.target(code)
         scope = self.scope()
         period = self.period(required=True)
-        assert period is not None
+        assert scope is not None and period is not None
         return Response(selectors.evidence(target=target, period=period, scope=scope))
 
 
 class RollupListView(IdempotentPostMixin, APIView):
-    permission_classes = [IsOfficial]
+    permission_classes = [OfficialOnly]
 
     @extend_schema(request=None, responses={202: RollupCreatedSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
@@ -235,7 +204,7 @@ class RollupDetailView(APIView):
     @extend_schema(responses={200: RollupRunSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         """A rollup run and how it went."""
-        if not request.user.sees_everything:  # type: ignore[union-attr]
+        if not policies.can_read_rollups(request.user):  # type: ignore[arg-type]
             raise exceptions.PermissionDenied(_("Only officials and analysts see rollup runs."))
         run = selectors.rollup_get(run_id=pk)
         if run is None:

@@ -1,19 +1,28 @@
-"""Writes of progress: rollup runs and snapshots (docs/decisions/0006-rollup-engine.md)."""
+"""Writes of progress: rollup runs and snapshots (docs/decisions/0006-rollup-engine.md,
+0008-recorded-changes.md).
+
+Changes are recorded, not pushed: the services of the lower apps write a
+``targets.RecomputeRequest`` in the transaction of the change. Here pending requests
+become runs (``rollup_dispatch``), runs are executed (``rollup_run``), and a periodic
+sweep (``rollup_sweep``) picks up whatever a lost task or a dead worker left behind.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from targets.models import Target
+from core.queue import task_enqueue
+from targets.changes import recompute_request
+from targets.models import RecomputeRequest, Target
 
-from . import engine
+from .engine import Figure, Scopes, target_figures
 from .models import RollupRun, Snapshot
 
 logger = logging.getLogger(__name__)
@@ -22,64 +31,70 @@ logger = logging.getLogger(__name__)
 ROLLUP_LOCK_KEY = 0x6478726F6C6C
 SNAPSHOT_BATCH = 5000
 ROLLUP_WORK_MEM = "64MB"
-# A pending run older than this has probably lost its task; new requests start a fresh one.
-STALE_PENDING = dt.timedelta(minutes=10)
+EXECUTE_TASK = "progress.tasks.rollup_execute"
+DISPATCH_TASK = "progress.tasks.rollup_dispatch"
+
+
+# --- requests → runs --------------------------------------------------------------------
 
 
 def rollup_request(
-    *, from_period: int | None = None, targets: Iterable[str] | None = None, by: Any = None
+    *,
+    by: Any = None,
+    from_period: int | None = None,
+    targets: list[str] | None = None,
+    reason: str = "full rebuild",
 ) -> RollupRun:
-    """Schedule a rollup of the quarters from ``from_period`` on (all when None) for the
-    targets with the given codes (all when None); both None is a full rebuild.
-
-    Requests coalesce: while a run is still pending, a new request widens it (lowers its
-    ``from_period``, adds its targets, or turns it into a full rebuild) instead of
-    queueing another task.
-    """
-    codes = None if targets is None else sorted(set(targets))
-    if codes == []:
-        return RollupRun(kind=RollupRun.Kind.INCREMENTAL, status=RollupRun.Status.DONE)
+    """An official asks for a rebuild (all targets from their first quarter by default):
+    record it, and make one run of it and every other pending request at once, so that the
+    caller can follow that run."""
     with transaction.atomic():
-        pending = (
-            RollupRun.objects.select_for_update()
-            .filter(
-                status=RollupRun.Status.PENDING, requested_at__gte=timezone.now() - STALE_PENDING
-            )
-            .order_by("requested_at", "pk")
-            .first()
+        recompute_request(targets=targets, from_period=from_period, reason=reason, by=by)
+        run = _run_from_pending(by=by)
+    assert run is not None  # the request just recorded is pending
+    transaction.on_commit(lambda: task_enqueue(EXECUTE_TASK, run.pk))
+    return run
+
+
+def rollup_dispatch_later(**_signal: Any) -> None:
+    """After a commit that recorded requests (``targets.signals.recompute_requested``):
+    queue the dispatcher a little later, so that a burst of changes becomes one run."""
+    task_enqueue(DISPATCH_TASK, countdown=settings.DX_ROLLUP_COALESCE_SECONDS)
+
+
+def rollup_dispatch() -> RollupRun | None:
+    """Turn every pending request into one run and execute it (None: nothing pending)."""
+    run = _run_from_pending(by=None)
+    return None if run is None else rollup_run(run_id=run.pk)
+
+
+def _run_from_pending(*, by: Any) -> RollupRun | None:
+    with transaction.atomic():
+        pending = list(
+            _lockable(RecomputeRequest.objects.filter(run_id__isnull=True)).order_by("pk")
         )
-        if pending is not None:
-            _run_widen(run=pending, from_period=from_period, targets=codes)
-            return pending
+        if not pending:
+            return None
+        everything = any(r.targets is None for r in pending)
+        codes = None if everything else sorted({c for r in pending for c in r.targets or []})
+        starts = [r.from_period for r in pending]
+        from_period = None if None in starts else min(p for p in starts if p is not None)
         run = RollupRun.objects.create(
             kind=_run_kind(from_period, codes),
             from_period=from_period,
             targets=codes,
-            requested_by=by if getattr(by, "pk", None) else None,
+            requested_by=by if getattr(by, "pk", None) else pending[0].requested_by,
         )
-    transaction.on_commit(lambda: _run_enqueue(run_id=run.pk))
+        RecomputeRequest.objects.filter(pk__in=[r.pk for r in pending]).update(run_id=run.pk)
     return run
 
 
-def rollup_request_for_report(*, submission: Any) -> None:
-    """After an approval or a reopening: the targets the report's values and items feed,
-    from the earliest quarter they touch (an item may be dated before the report's quarter)."""
-    from targets.periods import period_of
-
-    from .selectors import targets_fed_by
-
-    item_kinds = {str(item["kind"]) for item in submission.items_data}
-    item_periods = [period_of(dt.date.fromisoformat(str(i["date"]))) for i in submission.items_data]
-    codes = targets_fed_by(metrics=set(submission.metrics_data), item_kinds=item_kinds)
-    first = min([submission.period, *item_periods])
-    transaction.on_commit(lambda: rollup_request(from_period=first, targets=codes))
-
-
-def rollup_request_for_designations(*, from_period: int) -> None:
-    """After a designation is granted, corrected or revoked."""
-    from .selectors import targets_fed_by
-
-    rollup_request(from_period=from_period, targets=targets_fed_by(designations=True))
+def _lockable(queryset: Any) -> Any:
+    """Rows a concurrent worker has locked are skipped (PostgreSQL); SQLite writes one at a
+    time anyway."""
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset
 
 
 def _run_kind(from_period: int | None, codes: list[str] | None) -> str:
@@ -87,53 +102,43 @@ def _run_kind(from_period: int | None, codes: list[str] | None) -> str:
     return RollupRun.Kind.FULL if full else RollupRun.Kind.INCREMENTAL
 
 
-def _run_widen(*, run: RollupRun, from_period: int | None, targets: list[str] | None) -> None:
-    if run.kind == RollupRun.Kind.FULL:
-        return
-    if run.from_period is not None and (from_period is None or from_period < run.from_period):
-        run.from_period = from_period
-    if run.targets is not None:
-        run.targets = None if targets is None else sorted({*run.targets, *targets})
-    run.kind = _run_kind(run.from_period, run.targets)
-    run.save(update_fields=["kind", "from_period", "targets"])
-
-
-def _run_enqueue(*, run_id: int) -> None:
-    from .tasks import rollup_execute
-
-    rollup_execute.apply_async(args=(run_id,), countdown=settings.DX_ROLLUP_COALESCE_SECONDS)
+# --- executing a run --------------------------------------------------------------------
 
 
 def rollup_run(*, run_id: int) -> RollupRun:
     """Compute and write the run's snapshots in one transaction; a retry redoes the same.
 
-    A run that is already done is left alone, so a redelivered task changes nothing.
+    A run that is done (or being computed by a live worker) is left alone, so a redelivered
+    task changes nothing. While it computes, the run's row stays locked: the sweep tells a
+    live run from one whose worker died by that lock.
     """
     run = _run_claim(run_id=run_id)
     if run is None:
         return RollupRun.objects.get(pk=run_id)
     try:
-        written = snapshots_rebuild(from_period=run.from_period, targets=run.targets)
-    except Exception as error:
+        with transaction.atomic():
+            RollupRun.objects.select_for_update().filter(pk=run_id).first()
+            outcome = snapshots_rebuild(from_period=run.from_period, targets=run.targets)
+            run.status = RollupRun.Status.DONE
+            run.finished_at = timezone.now()
+            run.snapshots_written = outcome.written
+            run.error = outcome.error_text
+            run.save(update_fields=["status", "finished_at", "snapshots_written", "error"])
+    except Exception as error:  # noqa: BLE001 - recorded on the run, never lost
         logger.exception("Rollup run %s failed", run_id)
-        RollupRun.objects.filter(pk=run_id).update(
-            status=RollupRun.Status.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
-        )
-    else:
-        RollupRun.objects.filter(pk=run_id).update(
-            status=RollupRun.Status.DONE,
-            finished_at=timezone.now(),
-            snapshots_written=written,
-            error="",
-        )
-    return RollupRun.objects.get(pk=run_id)
+        run.status = RollupRun.Status.FAILED
+        run.finished_at = timezone.now()
+        run.error = str(error)[:2000]
+        run.save(update_fields=["status", "finished_at", "error"])
+    return run
 
 
 def _run_claim(*, run_id: int) -> RollupRun | None:
-    """pending (or running again after a lost worker) → running; None when already done."""
+    """pending (or running after its worker died) → running; None when there is nothing to
+    do: done, failed, or computing in a live worker (its row is locked)."""
     with transaction.atomic():
-        run = RollupRun.objects.select_for_update().filter(pk=run_id).first()
-        if run is None or run.status == RollupRun.Status.DONE:
+        run = _lockable(RollupRun.objects.filter(pk=run_id)).first()
+        if run is None or run.status in (RollupRun.Status.DONE, RollupRun.Status.FAILED):
             return None
         run.status = RollupRun.Status.RUNNING
         run.started_at = timezone.now()
@@ -141,27 +146,56 @@ def _run_claim(*, run_id: int) -> RollupRun | None:
         return run
 
 
-def snapshots_rebuild(*, from_period: int | None = None, targets: list[str] | None = None) -> int:
+@dataclass
+class RebuildOutcome:
+    written: int = 0
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def error_text(self) -> str:
+        return "\n".join(f"{code}: {message}" for code, message in self.errors.items())[:2000]
+
+
+def snapshots_rebuild(
+    *, from_period: int | None = None, targets: list[str] | None = None
+) -> RebuildOutcome:
     """Replace the snapshots of quarters ≥ ``from_period`` (all when None) of the targets
-    with the given codes (all when None) at once.
+    with the given codes (all when None), in one transaction.
 
     Computing inside the locked transaction means a later rollup always sees the data of
-    the approval that requested it, and never overwrites newer figures with older ones.
+    the change that requested it, and never overwrites newer figures with older ones. A
+    target whose figures cannot be computed keeps its old ones; its error is returned and
+    the other targets are written.
     """
+    outcome = RebuildOutcome()
     with transaction.atomic():
         _rollup_lock()
-        chosen = None if targets is None else Target.objects.filter(code__in=targets)
-        figures = engine.figures_compute(targets=chosen, from_period=from_period)
-        now = timezone.now()
-        stale = Snapshot.objects.all()
+        scopes = Scopes.load()
+        chosen = Target.objects.prefetch_related("milestones").order_by("position", "id")
         if targets is not None:
-            stale = stale.filter(target__code__in=targets)
-        if from_period is not None:
-            stale = stale.filter(period__gte=from_period)
-        stale.delete()
-        Snapshot.objects.bulk_create(
-            (_snapshot(figure, now) for figure in figures), batch_size=SNAPSHOT_BATCH
-        )
+            chosen = chosen.filter(code__in=targets)
+        now = timezone.now()
+        for target in chosen:
+            try:
+                with transaction.atomic():
+                    outcome.written += _target_rewrite(target, scopes, from_period, now)
+            except Exception as error:  # noqa: BLE001 - one target must not block the others
+                logger.warning("Rollup of %s failed: %s", target.code, error)
+                outcome.errors[target.code] = str(error)[:500]
+    return outcome
+
+
+def _target_rewrite(
+    target: Target, scopes: Scopes, from_period: int | None, now: dt.datetime
+) -> int:
+    figures = target_figures(target=target, scopes=scopes, from_period=from_period)
+    stale = Snapshot.objects.filter(target=target)
+    if from_period is not None:
+        stale = stale.filter(period__gte=from_period)
+    stale.delete()
+    Snapshot.objects.bulk_create(
+        (_snapshot(figure, now) for figure in figures), batch_size=SNAPSHOT_BATCH
+    )
     return len(figures)
 
 
@@ -175,7 +209,7 @@ def _rollup_lock() -> None:
             cursor.execute(f"SET LOCAL work_mem = '{ROLLUP_WORK_MEM}'")
 
 
-def _snapshot(figure: engine.Figure, now: Any) -> Snapshot:
+def _snapshot(figure: Figure, now: dt.datetime) -> Snapshot:
     return Snapshot(
         target_id=figure.target_id,
         period=figure.period,
@@ -190,3 +224,35 @@ def _snapshot(figure: engine.Figure, now: Any) -> Snapshot:
         share_of_city=figure.share_of_city,
         computed_at=now,
     )
+
+
+# --- the safety net ---------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    runs: list[int] = field(default_factory=list)
+
+
+def rollup_sweep(*, at: dt.datetime | None = None) -> SweepResult:
+    """Run what no worker took within ``DX_ROLLUP_PICKUP_SECONDS``: runs whose task was lost
+    (still pending), runs whose worker died (running, row not locked), and requests whose
+    dispatch was never queued (the broker was down at the commit)."""
+    cutoff = (at or timezone.now()) - dt.timedelta(seconds=settings.DX_ROLLUP_PICKUP_SECONDS)
+    result = SweepResult()
+    for run_id in _abandoned_runs(cutoff):
+        result.runs.append(rollup_run(run_id=run_id).pk)
+    if RecomputeRequest.objects.filter(run_id__isnull=True, requested_at__lt=cutoff).exists():
+        run = rollup_dispatch()
+        if run is not None:
+            result.runs.append(run.pk)
+    return result
+
+
+def _abandoned_runs(cutoff: dt.datetime) -> list[int]:
+    with transaction.atomic():
+        pending = RollupRun.objects.filter(
+            status=RollupRun.Status.PENDING, requested_at__lt=cutoff
+        )
+        running = RollupRun.objects.filter(status=RollupRun.Status.RUNNING, started_at__lt=cutoff)
+        return list(_lockable(pending | running).order_by("pk").values_list("pk", flat=True))

@@ -8,47 +8,49 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from parks.models import Park
-from targets.models import District
+from core import policies
+from parks.selectors import scope_resolve, scopes_all
 from targets.periods import PeriodError, period_format, period_parse
+from targets.scopes import Scope, ScopeError
 
 from . import selectors
+
+
+def _scope(request: HttpRequest) -> Scope:
+    """The scope in the URL when the user may see it; their default otherwise."""
+    user = request.user
+    try:
+        scope = scope_resolve(request.GET.get("scope"))
+    except ScopeError:
+        return policies.default_scope(user)
+    if not policies.scope_allowed(user, scope):
+        return policies.default_scope(user)
+    return scope
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every target's figures for one quarter and scope, grouped by plan."""
-    user: User = request.user  # type: ignore[assignment]
-    if user.is_enterprise or not (user.sees_everything or user.is_park_manager):
+    user = request.user
+    if not policies.can_read_progress(user):
         raise PermissionDenied(_("Progress is for officials, analysts and park managers."))
+    scope = _scope(request)
     try:
-        scope = selectors.scope_parse(request.GET.get("scope"), user=user)
-        period = period_parse(request.GET["period"]) if request.GET.get("period") else None
-    except (selectors.ScopeError, PeriodError):
-        scope, period = selectors.scope_parse(None, user=user), None
-    if scope == "all" or not selectors.scope_allowed(user=user, scope=scope):
-        scope = selectors.scope_parse(None, user=user)
+        period: int | None = period_parse(request.GET["period"]) if request.GET.get("period") else None
+    except PeriodError:
+        period = None
     periods = selectors.snapshot_periods()
     if period is None and periods:
         period = periods[-1]
-    figures = list(selectors.snapshot_list(user=user, scope=scope, period=period))
+    figures = list(
+        selectors.snapshot_list(user=user, scope=scope, period=period).select_related("target__plan")
+    )
     context = {
         "figures": figures,
-        "scope": scope,
+        "scope": str(scope),
         "period": period_format(period) if period is not None else "",
         "periods": [period_format(p) for p in reversed(periods)],
-        "scopes": _scope_choices(user),
-        "is_city": scope == "city",
+        "scopes": [(str(s), s.label) for s in policies.visible_scopes(user, scopes_all())],
+        "is_city": scope.is_city,
     }
     return render(request, "progress/dashboard.html", context)
-
-
-def _scope_choices(user: User) -> list[tuple[str, str]]:
-    own = selectors.user_park_scope(user)
-    if own is not None and user.park is not None:
-        return [(own, user.park.name)]
-    choices = [("city", _("Shanghai (city)"))]
-    choices += [(f"district:{d.code}", d.name) for d in District.objects.all()]
-    choices += [(f"park:{p.code}", p.name) for p in Park.objects.all()]
-    return choices

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -18,19 +18,26 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from config.api import Conflict, IdempotentPostMixin, LoggedInReadSomeWrite
+from core import policies
+from core.api import Conflict, IdempotentPostMixin, PolicyPermission
 from enterprises.models import Enterprise
 from enterprises.uscc import uscc_normalise
+from parks.selectors import scope_resolve
+from targets.fields import PeriodSerializerField
 from targets.models import Metric
 from targets.periods import PeriodError, period_format, period_parse
+from targets.scopes import ScopeError
 
 from . import selectors, services
+from .filters import SubmissionFilter
 from .models import Submission
+from .outliers import outlier_flags
 from .validation import metric_from_json
 
 ERRORS = {
@@ -71,21 +78,15 @@ class SubmissionWriteSerializer(_StrictSerializer):
     enterprise = serializers.CharField(
         required=False, help_text=gettext_lazy("USCC; a reporter's own enterprise by default")
     )
-    period = serializers.CharField(help_text=gettext_lazy("Quarter as YYYYQn, e.g. 2024Q1"))
+    period = PeriodSerializerField(help_text=gettext_lazy("Quarter as YYYYQn, e.g. 2024Q1"))
     metrics = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
     items = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
-
-    def validate_period(self, value: str) -> int:
-        try:
-            return period_parse(value)
-        except PeriodError as error:
-            raise serializers.ValidationError(str(error)) from error
 
 
 class SubmissionUpdateSerializer(SubmissionWriteSerializer):
     """PUT: the full body plus the version last read; echoed read-only fields must match."""
 
-    period = serializers.CharField(required=False)
+    period = PeriodSerializerField(required=False)
     version = serializers.IntegerField(min_value=1)
 
     def tolerated(self, data: dict[str, Any]) -> set[str]:
@@ -229,13 +230,12 @@ def metric_types() -> dict[str, str]:
 # --- permissions ------------------------------------------------------------------------
 
 
-class ReportersAndOfficialsWrite(LoggedInReadSomeWrite):
-    """Reports: enterprise reporters and officials write."""
+class ReportWriters(PolicyPermission):
+    """Reports: the roles that may write reports write (core.policies.can_create_reports);
+    which report, and which action, the services decide."""
 
     message = gettext_lazy("Only enterprise reporters and officials may change reports.")
-
-    def may_write(self, user: Any) -> bool:
-        return bool(user.is_official or user.is_enterprise)
+    write = staticmethod(policies.can_create_reports)
 
 
 def _service_call(function: Callable[..., T], **kwargs: Any) -> T:
@@ -250,16 +250,6 @@ def _service_call(function: Callable[..., T], **kwargs: Any) -> T:
         raise Conflict(str(error)) from error
 
 
-LIST_PARAMETERS = [
-    OpenApiParameter("period", OpenApiTypes.STR, description="Quarter, e.g. 2024Q1"),
-    OpenApiParameter("enterprise", OpenApiTypes.STR, description="USCC"),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=list(Submission.Status.values)),
-    OpenApiParameter("district", OpenApiTypes.STR, description="District code"),
-    OpenApiParameter("park", OpenApiTypes.STR, description="Park code"),
-    OpenApiParameter("late", OpenApiTypes.BOOL),
-]
-
-
 # --- views ------------------------------------------------------------------------------
 
 
@@ -272,10 +262,11 @@ class SubmissionViewSet(
     """Quarterly self-reports and their workflow. Others' reports answer 404."""
 
     serializer_class = SubmissionSerializer
-    permission_classes = [ReportersAndOfficialsWrite]
+    permission_classes = [ReportWriters]
+    parser_classes = [JSONParser]
     http_method_names = ["get", "post", "put", "head", "options"]
     queryset = Submission.objects.none()
-    filter_backends: list[Any] = []
+    filterset_class = SubmissionFilter
 
     @property
     def user(self) -> User:
@@ -284,32 +275,7 @@ class SubmissionViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Submission.objects.none()
-        queryset = selectors.submission_list(user=self.user)
-        if self.action == "list":
-            queryset = selectors.submission_filter(queryset, filters=self._list_filters())
-        return queryset.order_by("-period", "enterprise__uscc")
-
-    def _list_filters(self) -> dict[str, Any]:
-        params = self.request.query_params
-        filters: dict[str, Any] = {
-            k: params.get(k) for k in ("enterprise", "status", "district", "park")
-        }
-        errors: dict[str, list[str]] = {}
-        if params.get("period"):
-            try:
-                filters["period"] = period_parse(params["period"])
-            except PeriodError as error:
-                errors["period"] = [str(error)]
-        if filters["status"] and filters["status"] not in Submission.Status.values:
-            errors["status"] = [
-                _("Use one of: %(choices)s.") % {"choices": ", ".join(Submission.Status.values)}
-            ]
-        late = params.get("late")
-        if late not in (None, ""):
-            filters["late"] = str(late).lower() in ("true", "1", "yes")
-        if errors:
-            raise exceptions.ValidationError(errors)
-        return filters
+        return selectors.submission_list(user=self.user).order_by("-period", "enterprise__uscc")
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -319,9 +285,7 @@ class SubmissionViewSet(
     def _reply(self, submission: Submission, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(submission).data, status=code)
 
-    @extend_schema(
-        parameters=LIST_PARAMETERS, responses={200: SubmissionSerializer(many=True), **ERRORS}
-    )
+    @extend_schema(responses={200: SubmissionSerializer(many=True), **ERRORS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -370,10 +334,15 @@ class SubmissionViewSet(
 
     def _enterprise(self, uscc: str | None) -> Enterprise:
         if not uscc:
-            if self.user.is_enterprise and self.user.enterprise is not None:
+            if policies.is_reporter(self.user) and self.user.enterprise is not None:
                 return self.user.enterprise
             raise exceptions.ValidationError({"enterprise": [_("This field is required.")]})
         enterprise = Enterprise.objects.filter(uscc=uscc_normalise(uscc)).first()
+        # Another enterprise's code answers as if it did not exist (no existence oracle).
+        if enterprise is not None and not policies.can_write_report(
+            self.user, enterprise_id=enterprise.pk
+        ):
+            enterprise = None
         if enterprise is None:
             raise exceptions.ValidationError(
                 {"enterprise": [_("No enterprise has the code %(uscc)s.") % {"uscc": uscc}]}
@@ -442,7 +411,7 @@ class SubmissionViewSet(
     def review(self, request: Request, pk: str | None = None) -> Response:
         """Review aids: outlier flags and each metric beside the previous approved quarter."""
         submission = self.get_object()
-        flags = selectors.submission_flags(submissions=[submission])[submission.pk]
+        flags = outlier_flags(submissions=[submission])[submission.pk]
         previous = selectors.submission_diff_previous(submission=submission)
         return Response(ReviewAidSerializer({"flags": flags, **previous}).data)
 
@@ -467,15 +436,26 @@ class CompletenessView(APIView):
             OpenApiParameter(
                 "scope",
                 OpenApiTypes.STR,
-                description="city | district:CODE | park:CODE (default city)",
+                description="city | district:CODE | park:CODE (default: the user's own)",
             ),
         ],
         responses={200: CompletenessSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        scope = request.query_params.get("scope") or self._default_scope(user)
-        self._check_scope(user, scope)
+        if not policies.can_read_completeness(user):
+            raise exceptions.PermissionDenied(
+                _("You may see completeness only for the scope of your role.")
+            )
+        text = request.query_params.get("scope")
+        try:
+            scope = scope_resolve(text) if text else policies.default_scope(user)
+        except ScopeError as error:
+            raise exceptions.ValidationError({"scope": [str(error)]}) from error
+        if not policies.scope_allowed(user, scope):
+            raise exceptions.PermissionDenied(
+                _("You may see completeness only for the scope of your role.")
+            )
         try:
             period = (
                 period_parse(request.query_params["period"])
@@ -484,22 +464,7 @@ class CompletenessView(APIView):
             )
         except PeriodError as error:
             raise exceptions.ValidationError({"period": [str(error)]}) from error
-        try:
-            figures = selectors.completeness(period=period, scope=scope)
-        except ValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from error
-        return Response(CompletenessSerializer(figures).data)
-
-    def _default_scope(self, user: User) -> str:
-        if user.is_park_manager and user.park is not None:
-            return f"park:{user.park.code}"
-        return "city"
-
-    def _check_scope(self, user: User, scope: str) -> None:
-        if user.sees_everything:
-            return
-        if user.is_park_manager and user.park is not None and scope == f"park:{user.park.code}":
-            return
-        raise exceptions.PermissionDenied(
-            _("You may see completeness only for the scope of your role.")
-        )
+        figures = selectors.completeness(period=period, scope=scope)
+        missing = selectors.missing_enterprises(period=period, scope=scope)
+        body = {**asdict(figures), "missing": list(missing.values("uscc", "name"))}
+        return Response(CompletenessSerializer(body).data)

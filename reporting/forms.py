@@ -11,13 +11,12 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from targets.models import District, ItemKind, Metric
-from targets.periods import PeriodError, period_format, period_parse
+from targets.fields import PeriodFormField
+from targets.models import ItemKind, Metric
 
-from .models import Submission
+from .validation import ITEMS_MAX
 
 METRIC_PREFIX = "metric_"
 ATTRIBUTE_PREFIX = "attr_"
@@ -231,7 +230,10 @@ class BaseItemFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
 
 ItemFormSet = cast(
     "type[BaseItemFormSet]",
-    forms.formset_factory(ItemForm, formset=BaseItemFormSet, extra=0, can_delete=True, max_num=500),
+    # The cap on items is report_validate's (ITEMS_MAX); this only bounds what is parsed.
+    forms.formset_factory(
+        ItemForm, formset=BaseItemFormSet, extra=0, can_delete=True, max_num=2 * ITEMS_MAX
+    ),
 )
 
 
@@ -264,47 +266,6 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class PeriodField(forms.CharField):
-    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return period_parse(text)
-        except PeriodError as error:
-            raise ValidationError(str(error), code="invalid") from error
-
-    def prepare_value(self, value: Any) -> Any:
-        return period_format(value) if isinstance(value, int) else value
-
-
-class ReviewFilterForm(forms.Form):
-    period = PeriodField(label=_("Quarter"), required=False)
-    district = forms.ModelChoiceField(
-        label=_("District"),
-        queryset=District.objects.all(),
-        required=False,
-        to_field_name="code",
-        empty_label=_("All districts"),
-    )
-    park = forms.ChoiceField(label=_("Park"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    late = forms.ChoiceField(
-        label=_("Late"),
-        required=False,
-        choices=[("", _("All")), (YES, _("Late only")), (NO, _("On time only"))],
-    )
-
-    def __init__(self, *args: Any, parks: Iterable[Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        park_field = self.fields["park"]
-        status_field = self.fields["status"]
-        assert isinstance(park_field, forms.ChoiceField)
-        assert isinstance(status_field, forms.ChoiceField)
-        park_field.choices = [("", _("All parks")), *((p.code, p.name) for p in parks)]
-        status_field.choices = [("", _("All statuses")), *Submission.Status.choices]
-
-
 class _IdsField(forms.MultipleChoiceField):
     """Report ids ticked in the queue; which of them may be approved is the service's call."""
 
@@ -322,7 +283,7 @@ class BulkApproveForm(forms.Form):
 
 
 class CompletenessFilterForm(forms.Form):
-    period = PeriodField(label=_("Quarter"), required=False)
+    period = PeriodFormField(required=False)
     scope = forms.ChoiceField(label=_("Scope"), required=False)
 
     def __init__(self, *args: Any, scopes: Sequence[tuple[str, str]], **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -45,6 +46,9 @@ class Submission(models.Model):
         APPROVED = "approved", _("Approved")
         RETURNED = "returned", _("Returned")
 
+    # Reports an enterprise has handed in (a returned one was handed in at least once).
+    HANDED_IN = (Status.SUBMITTED, Status.APPROVED, Status.RETURNED)
+
     enterprise = models.ForeignKey(
         Enterprise,
         on_delete=models.PROTECT,
@@ -61,8 +65,9 @@ class Submission(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Set by the services from their ``at`` (default now), so imports can date history.
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -154,6 +159,28 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.identifier
+
+
+class PeerStat(models.Model):
+    """The median and median absolute deviation of a metric's values in a quarter, over
+    the submitted and approved reports: what the "peers" outlier flag compares a value
+    with. Kept up to date by ``reporting.services.peer_stats_refresh`` so that the review
+    pages read them in one query instead of recomputing them from every value."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    period = models.PositiveIntegerField()
+    median = models.FloatField()
+    mad = models.FloatField()
+    values = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "period"], name="peer_stat_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.period}: {self.median} ± {self.mad}"
 
 
 class ReminderDigest(models.Model):

@@ -9,24 +9,43 @@ simple_history record with who, the action and the comment.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.core.mail import EmailMessage
+from django.db.models import Count, Max, Min, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import policies
+from core.queue import task_enqueue
 from enterprises.models import Enterprise
-from targets.models import ItemKind, Metric
-from targets.periods import period_due_on, period_format
+from targets.changes import recompute_batched, recompute_request
+from targets.periods import (
+    PROGRAMME_FIRST_PERIOD,
+    last_ended_period,
+    period_due_on,
+    period_format,
+    period_of,
+)
+from targets.rules import targets_fed_by
 
-from .models import Item, MetricValue, Submission
+from .audit import Action, change_reason, change_reason_parse
+from .models import Item, MetricValue, PeerStat, ReminderDigest, Submission
+from .obligations import obligated_enterprises
+from .outliers import outlier_flags, peer_stats_compute
 from .validation import CleanReport, report_validate
 
+logger = logging.getLogger(__name__)
 Status = Submission.Status
+HANDED_IN = Submission.HANDED_IN
 
 
 # --- errors the API and pages map to responses ------------------------------------------
@@ -61,44 +80,21 @@ class TransitionNotAllowed(Exception):
     """The action does not apply to the report's current state (409)."""
 
 
-# --- actions, as recorded in the audit trail --------------------------------------------
-
-
-class Action:
-    CREATE = "create"
-    EDIT = "edit"
-    SUBMIT = "submit"
-    APPROVE = "approve"
-    RETURN = "return"
-    REOPEN = "reopen"
-
-
-def change_reason(action: str, comment: str = "") -> str:
-    """The history row's reason: the action, then the comment ("return: Fix revenue")."""
-    return f"{action}: {comment}" if comment else action
-
-
-def change_reason_parse(reason: str | None) -> tuple[str, str]:
-    action, _sep, comment = (reason or "").partition(": ")
-    return action, comment
-
-
-# --- role checks ------------------------------------------------------------------------
-
-
-def _may_write(user: User, enterprise_id: int) -> bool:
-    """Reporters write their own enterprise's reports; officials anyone's, on their behalf."""
-    return bool(user.is_official or (user.is_enterprise and user.enterprise_id == enterprise_id))
+# --- role checks (the access policy decides; the services enforce) ----------------------
 
 
 def _require_writer(user: User, enterprise_id: int) -> None:
-    if not _may_write(user, enterprise_id):
+    if not policies.can_write_report(user, enterprise_id=enterprise_id):
         raise PermissionDenied(_("You may only report for your own enterprise."))
 
 
-def _require_official(user: User) -> None:
-    if not user.is_official:
+def _require_reviewer(user: User) -> None:
+    if not policies.can_review(user):
         raise PermissionDenied(_("Only officials may review reports."))
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
 
 
 # --- create and edit --------------------------------------------------------------------
@@ -111,8 +107,9 @@ def submission_create(
     metrics: dict[str, Any],
     items: list[dict[str, Any]],
     by: User,
-    today: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> Submission:
+    at = _now(at)
     _require_writer(by, enterprise.pk)
     existing = (
         Submission.objects.filter(enterprise=enterprise, period=period)
@@ -122,7 +119,11 @@ def submission_create(
     if existing is not None:
         raise SubmissionExists(existing)
     clean = report_validate(
-        enterprise=enterprise, period=period, metrics=metrics, items=items, today=today
+        enterprise=enterprise,
+        period=period,
+        metrics=metrics,
+        items=items,
+        today=timezone.localdate(at),
     )
     submission = Submission(
         enterprise=enterprise,
@@ -132,8 +133,10 @@ def submission_create(
         metrics_data=clean.metrics_json(),
         items_data=clean.items_json(),
         created_by=by,
+        created_at=at,
+        updated_at=at,
     )
-    _audit(submission, by=by, action=Action.CREATE)
+    _audit(submission, by=by, action=Action.CREATE, at=at)
     try:
         with transaction.atomic():
             submission.save()
@@ -158,16 +161,17 @@ def submission_update(
     metrics: dict[str, Any],
     items: list[dict[str, Any]],
     by: User,
-    today: dt.date | None = None,
+    at: dt.datetime | None = None,
 ) -> Submission:
     """Replace the values and items of a draft or returned report."""
+    at = _now(at)
     _require_writer(by, submission.enterprise_id)
     clean = report_validate(
         enterprise=submission.enterprise,
         period=submission.period,
         metrics=metrics,
         items=items,
-        today=today,
+        today=timezone.localdate(at),
     )
     with transaction.atomic():
         locked = _lock(
@@ -178,7 +182,7 @@ def submission_update(
         )
         locked.metrics_data = clean.metrics_json()
         locked.items_data = clean.items_json()
-        _save(locked, by=by, action=Action.EDIT, fields=["metrics_data", "items_data"])
+        _save(locked, by=by, action=Action.EDIT, at=at, fields=["metrics_data", "items_data"])
         _rows_write(locked, clean)
     return locked
 
@@ -187,9 +191,14 @@ def submission_update(
 
 
 def submission_submit(
-    *, submission: Submission, by: User, version: int | None = None
+    *,
+    submission: Submission,
+    by: User,
+    version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Submission:
     """Hand a draft or returned report in; the first submission decides lateness."""
+    at = _now(at)
     _require_writer(by, submission.enterprise_id)
     with transaction.atomic():
         locked = _lock(
@@ -198,26 +207,32 @@ def submission_submit(
             allowed={Status.DRAFT, Status.RETURNED},
             refused=_("Only a draft or returned report can be submitted; this one is %(status)s."),
         )
-        now = timezone.now()
         locked.status = Status.SUBMITTED
-        locked.submitted_at = now
+        locked.submitted_at = at
         locked.submitted_by = by
         if locked.first_submitted_at is None:
-            locked.first_submitted_at = now
-            locked.late = timezone.localdate(now) > period_due_on(locked.period)
+            locked.first_submitted_at = at
+            locked.late = timezone.localdate(at) > period_due_on(locked.period)
         _save(
             locked,
             by=by,
             action=Action.SUBMIT,
+            at=at,
             fields=["status", "submitted_at", "submitted_by", "first_submitted_at", "late"],
         )
+        _peers_changed(locked)
     return locked
 
 
 def submission_approve(
-    *, submission: Submission, by: User, version: int | None = None
+    *,
+    submission: Submission,
+    by: User,
+    version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Submission:
-    _require_official(by)
+    at = _now(at)
+    _require_reviewer(by)
     with transaction.atomic():
         locked = _lock(
             submission,
@@ -225,10 +240,10 @@ def submission_approve(
             allowed={Status.SUBMITTED},
             refused=_("Only a submitted report can be approved; this one is %(status)s."),
         )
-        _review(locked, by=by, status=Status.APPROVED, comment="")
-        _save(locked, by=by, action=Action.APPROVE, fields=_REVIEW_FIELDS)
+        _review(locked, by=by, status=Status.APPROVED, comment="", at=at)
+        _save(locked, by=by, action=Action.APPROVE, at=at, fields=_REVIEW_FIELDS)
         _approved_set(locked, approved=True)
-        _rollup_on_commit(locked)
+        _figures_changed(locked, by=by, at=at, action=Action.APPROVE)
     return locked
 
 
@@ -242,28 +257,40 @@ def submission_save(
     by: User,
     version: int | None = None,
     submit: bool = False,
+    at: dt.datetime | None = None,
 ) -> Submission:
     """The report form's buttons: create or update, and with ``submit`` also submit, in one
     transaction, so a refused submission saves nothing either."""
     with transaction.atomic():
         if submission is None:
             submission = submission_create(
-                enterprise=enterprise, period=period, metrics=metrics, items=items, by=by
+                enterprise=enterprise, period=period, metrics=metrics, items=items, by=by, at=at
             )
         else:
             submission = submission_update(
-                submission=submission, version=version, metrics=metrics, items=items, by=by
+                submission=submission,
+                version=version,
+                metrics=metrics,
+                items=items,
+                by=by,
+                at=at,
             )
         if submit:
-            submission = submission_submit(submission=submission, by=by)
+            submission = submission_submit(submission=submission, by=by, at=at)
     return submission
 
 
 def submission_return(
-    *, submission: Submission, by: User, comment: str, version: int | None = None
+    *,
+    submission: Submission,
+    by: User,
+    comment: str,
+    version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Submission:
     """Send a submitted report back to the enterprise with the reason."""
-    _require_official(by)
+    at = _now(at)
+    _require_reviewer(by)
     comment = _comment_required(comment)
     with transaction.atomic():
         locked = _lock(
@@ -275,17 +302,24 @@ def submission_return(
                 "%(status)s. Reopen an approved report instead."
             ),
         )
-        _review(locked, by=by, status=Status.RETURNED, comment=comment)
-        _save(locked, by=by, action=Action.RETURN, comment=comment, fields=_REVIEW_FIELDS)
+        _review(locked, by=by, status=Status.RETURNED, comment=comment, at=at)
+        _save(locked, by=by, action=Action.RETURN, at=at, comment=comment, fields=_REVIEW_FIELDS)
         _approved_set(locked, approved=False)
+        _peers_changed(locked)
     return locked
 
 
 def submission_reopen(
-    *, submission: Submission, by: User, comment: str, version: int | None = None
+    *,
+    submission: Submission,
+    by: User,
+    comment: str,
+    version: int | None = None,
+    at: dt.datetime | None = None,
 ) -> Submission:
     """Take an approved report back to returned: it stops counting until approved again."""
-    _require_official(by)
+    at = _now(at)
+    _require_reviewer(by)
     comment = _comment_required(comment)
     with transaction.atomic():
         locked = _lock(
@@ -294,10 +328,10 @@ def submission_reopen(
             allowed={Status.APPROVED},
             refused=_("Only an approved report can be reopened; this one is %(status)s."),
         )
-        _review(locked, by=by, status=Status.RETURNED, comment=comment)
-        _save(locked, by=by, action=Action.REOPEN, comment=comment, fields=_REVIEW_FIELDS)
+        _review(locked, by=by, status=Status.RETURNED, comment=comment, at=at)
+        _save(locked, by=by, action=Action.REOPEN, at=at, comment=comment, fields=_REVIEW_FIELDS)
         _approved_set(locked, approved=False)
-        _rollup_on_commit(locked)
+        _figures_changed(locked, by=by, at=at, action=Action.REOPEN)
     return locked
 
 
@@ -308,22 +342,24 @@ class BulkApproveResult:
     skipped_state: list[int] = field(default_factory=list)
 
 
-def submission_bulk_approve(*, submissions: Iterable[Submission], by: User) -> BulkApproveResult:
-    """Approve the submitted reports that carry no outlier flag; leave the rest for review."""
-    from .selectors import submission_flags
-
-    _require_official(by)
+def submission_bulk_approve(
+    *, submissions: Iterable[Submission], by: User, at: dt.datetime | None = None
+) -> BulkApproveResult:
+    """Approve the submitted reports that carry no outlier flag; leave the rest for review.
+    The figures they move are recomputed once, after the last approval."""
+    _require_reviewer(by)
     candidates = [s for s in submissions if s.status == Status.SUBMITTED]
-    flags = submission_flags(submissions=candidates)
+    flags = outlier_flags(submissions=candidates)
     result = BulkApproveResult()
-    for submission in candidates:
-        if flags.get(submission.pk):
-            result.skipped_flagged.append(submission.pk)
-            continue
-        try:
-            result.approved.append(submission_approve(submission=submission, by=by))
-        except TransitionNotAllowed:
-            result.skipped_state.append(submission.pk)
+    with recompute_batched():
+        for submission in candidates:
+            if flags.get(submission.pk):
+                result.skipped_flagged.append(submission.pk)
+                continue
+            try:
+                result.approved.append(submission_approve(submission=submission, by=by, at=at))
+            except TransitionNotAllowed:
+                result.skipped_state.append(submission.pk)
     return result
 
 
@@ -349,29 +385,40 @@ def _lock(
 def _comment_required(comment: str | None) -> str:
     text = (comment or "").strip()
     if not text:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"comment": [_("Say what the enterprise should change.")]})
     return text
 
 
-def _review(submission: Submission, *, by: User, status: str, comment: str) -> None:
+def _review(
+    submission: Submission, *, by: User, status: str, comment: str, at: dt.datetime
+) -> None:
     submission.status = status
-    submission.reviewed_at = timezone.now()
+    submission.reviewed_at = at
     submission.reviewed_by = by
     submission.review_comment = comment
 
 
-def _audit(submission: Submission, *, by: User, action: str, comment: str = "") -> None:
+def _audit(
+    submission: Submission, *, by: User, action: str, at: dt.datetime, comment: str = ""
+) -> None:
+    """What django-simple-history writes for this save: who, when, and the action."""
     submission._history_user = by  # type: ignore[attr-defined]
+    submission._history_date = at  # type: ignore[attr-defined]
     submission._change_reason = change_reason(action, comment)  # type: ignore[attr-defined]
 
 
 def _save(
-    submission: Submission, *, by: User, action: str, fields: list[str], comment: str = ""
+    submission: Submission,
+    *,
+    by: User,
+    action: str,
+    at: dt.datetime,
+    fields: list[str],
+    comment: str = "",
 ) -> None:
     submission.version += 1
-    _audit(submission, by=by, action=action, comment=comment)
+    submission.updated_at = at
+    _audit(submission, by=by, action=action, at=at, comment=comment)
     submission.save(update_fields=[*fields, "version", "updated_at"])
 
 
@@ -380,10 +427,8 @@ def _rows_write(submission: Submission, clean: CleanReport) -> None:
     approved = submission.status == Status.APPROVED
     MetricValue.objects.filter(submission=submission).delete()
     Item.objects.filter(submission=submission).delete()
-    metric_ids = dict(Metric.objects.filter(code__in=clean.metrics).values_list("code", "pk"))
-    kind_ids = dict(
-        ItemKind.objects.filter(code__in={i.kind for i in clean.items}).values_list("code", "pk")
-    )
+    metric_ids = clean.metric_ids
+    kind_ids = clean.item_kind_ids
     MetricValue.objects.bulk_create(
         MetricValue(
             submission=submission,
@@ -418,20 +463,76 @@ def _approved_set(submission: Submission, *, approved: bool) -> None:
     Item.objects.filter(submission=submission).update(approved=approved)
 
 
-def _rollup_on_commit(submission: Submission) -> None:
-    from progress.services import rollup_request_for_report
+def _figures_changed(submission: Submission, *, by: User, at: dt.datetime, action: str) -> None:
+    """Approving or reopening moves the figures of the targets the report's values and
+    items feed, from the earliest quarter they touch (an item may be dated before the
+    report's quarter). Recorded in this transaction; computed after it."""
+    item_kinds = {str(item["kind"]) for item in submission.items_data}
+    item_periods = [period_of(dt.date.fromisoformat(str(i["date"]))) for i in submission.items_data]
+    recompute_request(
+        targets=targets_fed_by(metrics=set(submission.metrics_data), item_kinds=item_kinds),
+        from_period=min([submission.period, *item_periods]),
+        reason=f"{action} report {submission.pk}",
+        by=by,
+        at=at,
+    )
+    _peers_changed(submission)
 
-    rollup_request_for_report(submission=submission)
+
+def _peers_changed(submission: Submission) -> None:
+    """The quarter's peer statistics (outlier flags) move with its submitted reports; the
+    periodic sweep catches a refresh lost to a broker outage."""
+    period = submission.period
+    transaction.on_commit(
+        lambda: task_enqueue(
+            "reporting.tasks.peer_stats_refresh", period, countdown=settings.DX_PEER_STATS_DELAY
+        )
+    )
 
 
-def submission_label(submission: Submission) -> str:
-    return f"{submission.enterprise.name} {period_format(submission.period)}"
+# --- peer statistics for the outlier flags -------------------------------------------------
+
+
+def peer_stats_refresh(*, period: int, at: dt.datetime | None = None) -> int:
+    """Recompute and store the quarter's peer statistics (median and MAD per metric over the
+    submitted and approved reports). Returns how many metrics have them."""
+    stats = peer_stats_compute(periods=[period])
+    at = _now(at)
+    with transaction.atomic():
+        PeerStat.objects.filter(period=period).delete()
+        PeerStat.objects.bulk_create(
+            PeerStat(
+                metric_id=metric_id,
+                period=period,
+                median=row.median,
+                mad=row.mad,
+                values=row.values,
+                computed_at=at,
+            )
+            for (metric_id, _period), row in stats.items()
+        )
+    return len(stats)
+
+
+def peer_stats_sweep(*, at: dt.datetime | None = None) -> list[int]:
+    """Refresh the quarters whose reports changed after their statistics were computed
+    (the safety net for refreshes lost to a broker outage)."""
+    latest = dict(
+        Submission.objects.values("period").annotate(changed=Max("updated_at")).values_list(
+            "period", "changed"
+        )
+    )
+    computed = dict(
+        PeerStat.objects.values("period").annotate(at=Min("computed_at")).values_list("period", "at")
+    )
+    stale = sorted(p for p, changed in latest.items() if p not in computed or changed > computed[p])
+    for period in stale:
+        peer_stats_refresh(period=period, at=at)
+    return stale
 
 
 # --- weekly reminder digests ------------------------------------------------------------
 
-# DOMAIN.md: quarters run from 2022Q1; reminders never reach further back.
-REMINDERS_FIRST_PERIOD = 2022 * 4
 OFFICIALS_RECIPIENT = "officials"
 
 
@@ -448,10 +549,10 @@ def iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def reminders_send(*, today: dt.date | None = None) -> RemindersResult:
+def reminders_send(*, at: dt.datetime | None = None) -> RemindersResult:
     """One digest per enterprise with overdue or returned reports, and one to the officials
     about the review queue; at most once per recipient and ISO week."""
-    today = today or timezone.localdate()
+    today = timezone.localdate(_now(at))
     result = RemindersResult(week=iso_week(today))
     overdue = _overdue_by_enterprise(today)
     returned = _returned_by_enterprise()
@@ -483,33 +584,19 @@ def reminders_send(*, today: dt.date | None = None) -> RemindersResult:
 
 
 def _overdue_by_enterprise(today: dt.date) -> dict[int, list[int]]:
-    """Quarters past their due date with no submitted report, per active enterprise."""
-    from targets.periods import last_ended_period, period_end
-
-    periods = [
-        p
-        for p in range(REMINDERS_FIRST_PERIOD, last_ended_period(today) + 1)
-        if period_due_on(p) < today
-    ]
-    if not periods:
-        return {}
-    reported = set(
-        Submission.objects.filter(
-            period__in=periods,
-            status__in=(Status.SUBMITTED, Status.APPROVED, Status.RETURNED),
-        ).values_list("enterprise_id", "period")
-    )
+    """Quarters past their due date with no report handed in, per enterprise that owes them
+    (reporting.obligations); one query per quarter."""
     overdue: dict[int, list[int]] = {}
-    for pk, active_from, active_until in Enterprise.objects.values_list(
-        "pk", "active_from", "active_until"
-    ):
-        for period in periods:
-            end = period_end(period)
-            active = (active_from is None or active_from <= end) and (
-                active_until is None or active_until >= end
-            )
-            if active and (pk, period) not in reported:
-                overdue.setdefault(pk, []).append(period)
+    for period in range(PROGRAMME_FIRST_PERIOD, last_ended_period(today) + 1):
+        if period_due_on(period) >= today:
+            continue
+        handed_in = Submission.objects.filter(period=period, status__in=HANDED_IN).values(
+            "enterprise_id"
+        )
+        for pk in (
+            obligated_enterprises(period).exclude(pk__in=handed_in).values_list("pk", flat=True)
+        ):
+            overdue.setdefault(pk, []).append(period)
     return overdue
 
 
@@ -542,8 +629,6 @@ def _enterprise_emails(enterprises: Any) -> dict[int, list[str]]:
 
 
 def _officials_digest(today: dt.date, week: str) -> bool | None:
-    from django.db.models import Count, Min, Q
-
     queue = Submission.objects.filter(status=Status.SUBMITTED)
     by_period = list(
         queue.values("period")
@@ -592,12 +677,6 @@ def _digest_send(
 ) -> bool | None:
     """Send one digest unless it went out this week: True sent, None already sent, False
     nobody to send to. The claim row is written first so parallel runs send it once."""
-    from django.conf import settings
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-
-    from .models import ReminderDigest
-
     if not to:
         return False
     try:

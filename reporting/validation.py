@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from targets.models import ItemKind, Metric
-from targets.periods import last_ended_period, period_end, period_format
+from targets.periods import REPORTS_FIRST_PERIOD, last_ended_period, period_end, period_format
 
 from .normalise import identifier_normalise
 
@@ -36,6 +36,8 @@ _FALSE = {"false", "0"}
 ITEM_FIELDS = ("kind", "identifier", "title", "date", "attributes", "evidence_url")
 IDENTIFIER_MAX = 200
 TITLE_MAX = 300
+# The one cap on items per report (the form, the API and imports alike).
+ITEMS_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ class CleanReport:
     metrics: dict[str, Decimal]
     items: list[CleanItem]
     metric_types: dict[str, str] = field(default_factory=dict)
+    # Catalogue ids of the codes used, so that writing the rows needs no more queries.
+    metric_ids: dict[str, int] = field(default_factory=dict)
+    item_kind_ids: dict[str, int] = field(default_factory=dict)
 
     def metrics_json(self) -> dict[str, Any]:
         return {
@@ -128,6 +133,8 @@ def report_validate(
         metrics=clean_metrics,
         items=clean_items,
         metric_types={code: catalogue[code].type for code in clean_metrics},
+        metric_ids={code: catalogue[code].pk for code in clean_metrics},
+        item_kind_ids={code: kind.pk for code, kind in kinds.items()},
     )
 
 
@@ -136,7 +143,12 @@ def report_validate(
 
 def _period_check(period: int, today: dt.date | None, errors: dict[str, list[str]]) -> None:
     last = last_ended_period(today)
-    if period > last:
+    if period < REPORTS_FIRST_PERIOD:
+        errors["period"] = [
+            _("Reports start in %(first)s; %(period)s cannot be reported.")
+            % {"first": period_format(REPORTS_FIRST_PERIOD), "period": period_format(period)}
+        ]
+    elif period > last:
         errors["period"] = [
             _(
                 "The quarter %(period)s has not ended yet; its report opens on the day after "
@@ -289,6 +301,12 @@ def _items_clean(
 ) -> list[CleanItem]:
     if not isinstance(items, list):
         errors["items"] = [_("Items must be a list.")]
+        return []
+    if len(items) > ITEMS_MAX:
+        errors["items"] = [
+            _("A report holds at most %(max)d items; this one has %(n)d.")
+            % {"max": ITEMS_MAX, "n": len(items)}
+        ]
         return []
     clean: list[CleanItem] = []
     seen: dict[tuple[str, str], int] = {}

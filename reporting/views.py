@@ -22,40 +22,42 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from core import policies
+from core.pagination import page_of
 from enterprises.models import Enterprise
-from enterprises.selectors import park_list
-from targets.models import District, ItemKind, Metric
+from parks.selectors import park_list, scopes_all
+from targets.models import ItemKind, Metric
 from targets.periods import (
     PeriodError,
     last_ended_period,
     period_due_on,
     period_format,
-    period_of,
     period_opens_on,
     period_parse,
     today,
 )
 
 from . import selectors, services
+from .audit import Action
+from .filters import SubmissionFilter
 from .forms import (
     ATTRIBUTE_PREFIX,
     ATTRIBUTE_VALUE_LABELS,
-    YES,
     ActionForm,
     BulkApproveForm,
     CommentForm,
     CompletenessFilterForm,
     ItemFormSet,
     ReportForm,
-    ReviewFilterForm,
     item_initial,
     metric_field_name,
     metric_initial,
 )
 from .models import Submission
+from .obligations import owes_report, reporting_periods
+from .outliers import outlier_flags
 
 Status = Submission.Status
-FIRST_PROGRAMME_PERIOD = 2022 * 4  # 2022Q1: quarters before the programme are not reported
 EDITABLE = (Status.DRAFT, Status.RETURNED)
 PREFILLED_SEMANTICS = (Metric.Semantics.STOCK, Metric.Semantics.FLAG)
 
@@ -66,8 +68,9 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _require(allowed: Callable[[User], bool]) -> Callable[..., Any]:
-    """login_required plus a role test: 403 for a logged-in user of another role."""
+def _require(allowed: Callable[[policies.Actor], bool]) -> Callable[..., Any]:
+    """login_required plus a policy test (core.policies): 403 for a logged-in user whose
+    role may not open the page."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
@@ -81,18 +84,6 @@ def _require(allowed: Callable[[User], bool]) -> Callable[..., Any]:
         return wrapped
 
     return decorator
-
-
-def _is_reporter(user: User) -> bool:
-    return user.is_enterprise and user.enterprise_id is not None
-
-
-def _is_official(user: User) -> bool:
-    return user.is_official
-
-
-def _reads_completeness(user: User) -> bool:
-    return user.sees_everything or user.is_park_manager
 
 
 # --- my reports -------------------------------------------------------------------------
@@ -128,19 +119,11 @@ class QuarterRow:
         return reverse("reporting:report-detail", args=[self.submission.pk])
 
 
-def _reporting_periods(enterprise: Enterprise, on: dt.date) -> range:
-    first = period_of(enterprise.active_from) if enterprise.active_from else FIRST_PROGRAMME_PERIOD
-    last = last_ended_period(on)
-    if enterprise.active_until:
-        last = min(last, period_of(enterprise.active_until))
-    return range(max(first, FIRST_PROGRAMME_PERIOD), last + 1)
-
-
 def _quarter_rows(enterprise: Enterprise, submissions: Iterable[Submission]) -> list[QuarterRow]:
     on = today()
     by_period = {s.period: s for s in submissions}
     rows = []
-    for period in _reporting_periods(enterprise, on):
+    for period in reporting_periods(enterprise, today=on):
         submission = by_period.get(period)
         due_on = period_due_on(period)
         handed_in = submission is not None and (
@@ -151,7 +134,7 @@ def _quarter_rows(enterprise: Enterprise, submissions: Iterable[Submission]) -> 
     return sorted(rows, key=lambda row: (not row.overdue, -row.period))
 
 
-@_require(_is_reporter)
+@_require(policies.can_open_my_reports)
 def my_reports(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     enterprise = get_object_or_404(Enterprise, pk=user.enterprise_id)
@@ -289,7 +272,7 @@ def _report_form_page(
     return render(request, "reporting/report_form.html", context, status=400 if has_errors else 200)
 
 
-@_require(_is_reporter)
+@_require(policies.can_open_my_reports)
 def report_new(request: HttpRequest, period: str) -> HttpResponse:
     user = _user(request)
     enterprise = get_object_or_404(Enterprise, pk=user.enterprise_id)
@@ -297,7 +280,7 @@ def report_new(request: HttpRequest, period: str) -> HttpResponse:
         number = period_parse(period)
     except PeriodError as error:
         raise Http404(str(error)) from error
-    if number not in _reporting_periods(enterprise, today()):
+    if not owes_report(enterprise, number, today=today()):
         raise Http404(_("This quarter cannot be reported."))
     existing = selectors.submission_list(user=user).filter(period=number).first()
     if existing is not None:
@@ -384,12 +367,12 @@ def _item_rows(submission: Submission) -> list[dict[str, Any]]:
 
 # Lazy: these dicts are built at import time, before any request has chosen a language.
 ACTION_LABELS = {
-    services.Action.CREATE: gettext_lazy("Created"),
-    services.Action.EDIT: gettext_lazy("Edited"),
-    services.Action.SUBMIT: gettext_lazy("Submitted"),
-    services.Action.APPROVE: gettext_lazy("Approved"),
-    services.Action.RETURN: gettext_lazy("Returned"),
-    services.Action.REOPEN: gettext_lazy("Reopened"),
+    Action.CREATE: gettext_lazy("Created"),
+    Action.EDIT: gettext_lazy("Edited"),
+    Action.SUBMIT: gettext_lazy("Submitted"),
+    Action.APPROVE: gettext_lazy("Approved"),
+    Action.RETURN: gettext_lazy("Returned"),
+    Action.REOPEN: gettext_lazy("Reopened"),
 }
 
 
@@ -452,10 +435,13 @@ def _short(value: Any) -> str:
 
 
 def _report_page(
-    request: HttpRequest, submission: Submission, *, comment_form: CommentForm | None = None
+    request: HttpRequest,
+    submission: Submission,
+    *,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
-    flags = selectors.submission_flags(submissions=[submission]).get(submission.pk, [])
+    flags = outlier_flags(submissions=[submission]).get(submission.pk, [])
     value_groups, previous_label = _value_groups(submission, flags)
     context = {
         "submission": submission,
@@ -465,10 +451,10 @@ def _report_page(
         "item_rows": _item_rows(submission),
         "history": _history(submission),
         "due_on": period_due_on(submission.period),
-        "can_review": user.is_official,
         "comment_form": comment_form or CommentForm(),
     }
-    status = 400 if comment_form is not None and comment_form.errors else 200
+    if comment_form is not None and comment_form.errors:
+        status = 400
     return render(request, "reporting/report_detail.html", context, status=status)
 
 
@@ -477,7 +463,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The reporter edits a draft or returned report here; everyone else reads it."""
     submission = _readable(request, pk)
     user = _user(request)
-    if user.is_enterprise and submission.status in EDITABLE:
+    in_form = policies.can_edit_report_in_form(user, enterprise_id=submission.enterprise_id)
+    if in_form and submission.status in EDITABLE:
         return _report_form_page(
             request,
             enterprise=submission.enterprise,
@@ -498,12 +485,16 @@ def _review_action(
     needs_comment: bool,
 ) -> HttpResponse:
     submission = _readable(request, pk)
-    form: ActionForm | CommentForm = (
-        CommentForm(request.POST) if needs_comment else ActionForm(request.POST)
-    )
-    if not form.is_valid():
-        assert isinstance(form, CommentForm)
-        return _report_page(request, submission, comment_form=form)
+    if needs_comment:
+        form: ActionForm | CommentForm = CommentForm(request.POST)
+        if not form.is_valid():
+            return _report_page(request, submission, comment_form=form)
+    else:
+        form = ActionForm(request.POST)
+        if not form.is_valid():
+            # A tampered or stale form (the version is not a number): say so, change nothing.
+            messages.error(request, _("The form was not valid; reload the report and try again."))
+            return _report_page(request, submission, status=400)
     extra = {"comment": form.cleaned_data["comment"]} if needs_comment else {}
     try:
         action(
@@ -522,7 +513,7 @@ def _review_action(
 
 
 @require_POST
-@_require(_is_official)
+@_require(policies.can_review)
 def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_action(
         request, pk, services.submission_approve, _("Report approved."), needs_comment=False
@@ -530,7 +521,7 @@ def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_require(_is_official)
+@_require(policies.can_review)
 def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_action(
         request,
@@ -542,37 +533,36 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_require(_is_official)
+@_require(policies.can_review)
 def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_action(
         request, pk, services.submission_reopen, _("Report reopened."), needs_comment=True
     )
 
 
-# --- review queue -----------------------------------------------------------------------
+# --- review queue and report list --------------------------------------------------------
 
 
-def _queue_filters(form: ReviewFilterForm) -> dict[str, Any]:
-    data = form.cleaned_data
-    filters: dict[str, Any] = {
-        "period": data.get("period"),
-        "district": data["district"].code if data.get("district") else "",
-        "park": data.get("park") or "",
-        "status": data.get("status") or "",
-        "late": "" if not data.get("late") else data["late"] == YES,
-    }
-    return filters
-
-
-@_require(_is_official)
-def review_queue(request: HttpRequest) -> HttpResponse:
+def _filtered(
+    request: HttpRequest, queryset: Any, *, defaults: dict[str, str] | None = None, parks: Any = None
+) -> SubmissionFilter:
+    """The report lists' filters from the URL (defaults fill in what the URL leaves out)."""
     params = request.GET.copy()
-    # Without a filter the queue shows what waits for review.
-    params.setdefault("status", Status.SUBMITTED)
-    form = ReviewFilterForm(params, parks=park_list(user=_user(request)))
-    filters = _queue_filters(form) if form.is_valid() else {"status": Status.SUBMITTED}
-    submissions = list(selectors.review_queue(filters=filters)[:500])
-    flags = selectors.submission_flags(submissions=submissions)
+    for name, value in (defaults or {}).items():
+        params.setdefault(name, value)
+    return SubmissionFilter(params, queryset=queryset, parks=parks)
+
+
+@_require(policies.can_review)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Reports waiting for review (submitted, by default), oldest first, a page at a time."""
+    user = _user(request)
+    filters = _filtered(
+        request, selectors.review_queue(user=user), defaults={"status": Status.SUBMITTED}
+    )
+    page = page_of(request, filters.qs)
+    submissions = list(page.object_list)
+    flags = outlier_flags(submissions=submissions)
     rows = [
         {
             "submission": s,
@@ -581,11 +571,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         }
         for s in submissions
     ]
-    return render(request, "reporting/review_queue.html", {"filter_form": form, "rows": rows})
+    context = {"filter_form": filters.form, "rows": rows, "page": page}
+    return render(request, "reporting/review_queue.html", context)
 
 
 @require_POST
-@_require(_is_official)
+@_require(policies.can_review)
 def bulk_approve(request: HttpRequest) -> HttpResponse:
     form = BulkApproveForm(request.POST)
     if not form.is_valid():
@@ -615,60 +606,52 @@ def _redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     return HttpResponseRedirect(fallback)
 
 
-def _reads_reports(user: User) -> bool:
-    return user.sees_everything or user.is_park_manager
-
-
-@_require(_reads_reports)
+@_require(policies.can_read_report_list)
 def report_list(request: HttpRequest) -> HttpResponse:
     """Every report the user may read (park managers: their park's), read-only."""
     user = _user(request)
-    parks = park_list(user=user)
-    if user.is_park_manager:
-        parks = parks.filter(users=user)
-    form = ReviewFilterForm(request.GET, parks=parks)
-    filters = _queue_filters(form) if form.is_valid() else {}
-    reports = selectors.submission_filter(selectors.submission_list(user=user), filters=filters)
-    rows = list(reports.order_by("-period", "enterprise__uscc")[:500])
-    return render(request, "reporting/report_list.html", {"filter_form": form, "rows": rows})
+    parks = park_list().filter(policies.park_q(user))
+    reports = selectors.submission_list(user=user).order_by("-period", "enterprise__uscc")
+    filters = _filtered(request, reports, parks=parks)
+    page = page_of(request, filters.qs)
+    own = policies.own_scope(user)
+    context = {
+        "filter_form": filters.form,
+        "rows": list(page.object_list),
+        "page": page,
+        "own_park": park_list().filter(code=own.code).first() if own is not None else None,
+    }
+    return render(request, "reporting/report_list.html", context)
 
 
 # --- completeness -----------------------------------------------------------------------
 
 
-def _scopes(user: User) -> list[tuple[str, str]]:
-    """The scopes the user may pick: park managers only their park."""
-    if user.is_park_manager:
-        park = user.park
-        return [(f"park:{park.code}", str(park))] if park else []
-    scopes = [("city", _("Shanghai (city)"))]
-    scopes += [(f"district:{d.code}", str(d)) for d in District.objects.all()]
-    scopes += [(f"park:{p.code}", str(p)) for p in park_list(user=user)]
-    return scopes
-
-
-@_require(_reads_completeness)
+@_require(policies.can_read_completeness)
 def completeness(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    scopes = _scopes(user)
+    scopes = policies.visible_scopes(user, scopes_all())
+    if not scopes:
+        raise PermissionDenied(_("No scope to show."))
+    choices = [(str(scope), scope.label) for scope in scopes]
     params = request.GET.copy()
     params.setdefault("period", period_format(last_ended_period()))
-    params.setdefault("scope", scopes[0][0] if scopes else "")
-    form = CompletenessFilterForm(params, scopes=scopes)
-    if not form.is_valid() or not scopes:
-        if not scopes:
-            raise PermissionDenied(_("No scope to show."))
-        period, scope = last_ended_period(), scopes[0][0]
-    else:
-        period = form.cleaned_data["period"] or last_ended_period()
-        scope = form.cleaned_data["scope"] or scopes[0][0]
+    params.setdefault("scope", choices[0][0])
+    form = CompletenessFilterForm(params, scopes=choices)
+    period, scope = last_ended_period(), scopes[0]
+    if form.is_valid():
+        period = form.cleaned_data["period"] or period
+        scope = next((s for s in scopes if str(s) == form.cleaned_data["scope"]), scope)
     figures = selectors.completeness(period=period, scope=scope)
+    missing = page_of(request, selectors.missing_enterprises(period=period, scope=scope))
     context = {
         "filter_form": form,
         "figures": figures,
-        "missing": figures["missing"],
+        "missing": missing.object_list,
+        "page": missing,
         "period_label": period_format(period),
-        "scope_label": dict(scopes).get(scope, scope),
-        "due_on": figures["due_on"].isoformat(),
+        "scope_label": scope.label,
+        "due_on": figures.due_on.isoformat(),
     }
     return render(request, "reporting/completeness.html", context)
+

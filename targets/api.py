@@ -4,8 +4,8 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.permissions import IsAuthenticated
 
-from config.api import OfficialWritesOthersRead
 
 from .models import DesignationKind, District, ItemKind, Metric, Plan, Segment, Target
 from .selectors import metric_list, target_list
@@ -135,7 +135,7 @@ class TargetSerializer(serializers.ModelSerializer):
 class _CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
-    permission_classes = [OfficialWritesOthersRead]
+    permission_classes = [IsAuthenticated]
 
 
 @extend_schema_view(

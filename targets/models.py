@@ -3,10 +3,10 @@ and segments. Loaded from fixtures/catalog.json by ``catalogue_sync`` after ever
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -252,5 +252,40 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def date_or_none(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+class RecomputeRequest(models.Model):
+    """A change to data that figures are computed from, recorded in the same transaction as
+    the change itself (an outbox row). ``progress`` turns pending requests into rollup runs;
+    a request is never lost when the broker is down (docs/decisions/0008-recorded-changes.md).
+    """
+
+    # Codes of the targets whose figures the change can move; null means every target.
+    targets = models.JSONField(_("targets"), null=True, blank=True)
+    # The earliest quarter the change touches; null means each target's first quarter.
+    from_period = models.PositiveIntegerField(_("from quarter"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    requested_at = models.DateTimeField(_("requested at"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    # The rollup run that took the request (progress.RollupRun's id; null while pending).
+    run_id = models.PositiveIntegerField(_("rollup run"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("recompute request")
+        verbose_name_plural = _("recompute requests")
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=models.Q(run_id__isnull=True),
+                name="recompute_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.requested_at:%Y-%m-%d %H:%M})"

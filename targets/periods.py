@@ -13,9 +13,14 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-_PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
+_PERIOD_RE = re.compile(r"^([0-9]{4})Q([1-4])$")  # ASCII digits only, never \d
 FIRST_PERIOD = 2000 * 4
 LAST_PERIOD = 2100 * 4 - 1
+# DOMAIN.md: the programme's quarters run from 2022Q1; reports are owed from then on.
+PROGRAMME_FIRST_PERIOD = 2022 * 4
+# Earlier reports are accepted back to 2020Q1: the latest-flag rules read an enterprise's
+# state before the programme (docs/decisions/0009-reporting-obligation.md).
+REPORTS_FIRST_PERIOD = 2020 * 4
 
 
 class PeriodError(ValueError):
@@ -36,10 +41,6 @@ def period_parse(text: str) -> int:
 
 def period_format(index: int) -> str:
     return f"{index // 4}Q{index % 4 + 1}"
-
-
-def period_year(index: int) -> int:
-    return index // 4
 
 
 def period_start(index: int) -> dt.date:
@@ -75,7 +76,3 @@ def today() -> dt.date:
 def last_ended_period(on: dt.date | None = None) -> int:
     """The latest quarter that has ended on the given day (today by default)."""
     return period_of(on or today()) - 1
-
-
-def period_range(first: int, last: int) -> range:
-    return range(first, last + 1)

@@ -6,11 +6,13 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
+from .changes import recompute_request
 from .models import (
     DesignationKind,
     District,
@@ -21,6 +23,7 @@ from .models import (
     Segment,
     Target,
 )
+from .rules import rule_parse
 
 # How the report form groups the metrics (the plan's own headings).
 METRIC_GROUPS = {
@@ -164,3 +167,51 @@ def _date(text: str | None) -> dt.date | None:
 
 def _decimal(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
+
+
+# --- officials' edits of targets and milestones (the admin calls these) -----------------
+
+
+@transaction.atomic
+def target_save(*, target: Target, by: Any, fields: Iterable[str] | None = None) -> Target:
+    """Save an official's edit of a target (attributes already set on ``target``): the rule
+    must be readable and name codes that exist; the target's figures are recomputed."""
+    rule_parse(target.rule)
+    target.full_clean(exclude=["plan"])
+    _history_user(target, by)
+    if fields is None:
+        target.save()
+    else:
+        target.save(update_fields=list(fields))
+    recompute_request(targets=[target.code], from_period=None, reason=f"target {target.code}", by=by)
+    return target
+
+
+@transaction.atomic
+def milestone_save(*, milestone: Milestone, by: Any) -> Milestone:
+    milestone.full_clean(validate_unique=True)
+    _history_user(milestone, by)
+    milestone.save()
+    _milestones_changed(milestone.target, by)
+    return milestone
+
+
+@transaction.atomic
+def milestone_delete(*, milestone: Milestone, by: Any) -> None:
+    target = milestone.target
+    _history_user(milestone, by)
+    milestone.delete()
+    _milestones_changed(target, by)
+
+
+def _milestones_changed(target: Target, by: Any) -> None:
+    # Planned values, status and projections of every quarter read the milestones.
+    recompute_request(
+        targets=[target.code], from_period=None, reason=f"milestones {target.code}", by=by
+    )
+
+
+def _history_user(obj: Any, by: Any) -> None:
+    """django-simple-history records who made the change."""
+    if getattr(by, "pk", None):
+        obj._history_user = by

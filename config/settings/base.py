@@ -32,12 +32,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "core",
     "accounts",
     "targets",
     "parks",
     "enterprises",
     "reporting",
     "progress",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.policy",
             ],
         },
     },
@@ -122,11 +125,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
 }
@@ -163,6 +166,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "progress.tasks.rollup_full_rebuild_nightly",
         "schedule": crontab(hour=2, minute=30),
     },
+    "rollup-sweep": {
+        "task": "progress.tasks.rollup_sweep",
+        "schedule": env.int("DX_ROLLUP_SWEEP_SECONDS", default=60),
+    },
+    "peer-stats-sweep": {
+        "task": "reporting.tasks.peer_stats_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     "weekly-reminder-digests": {
         "task": "reporting.tasks.reminders_send_weekly",
         "schedule": crontab(day_of_week="mon", hour=8, minute=0),
@@ -174,6 +185,10 @@ CELERY_BEAT_SCHEDULE = {
 DX_REPORT_DUE_DAY = env.int("DX_REPORT_DUE_DAY", default=15)
 # Incremental rollups requested within this many seconds coalesce into one run.
 DX_ROLLUP_COALESCE_SECONDS = env.int("DX_ROLLUP_COALESCE_SECONDS", default=5)
+# A recorded change no worker took within this many seconds is dispatched by the sweep.
+DX_ROLLUP_PICKUP_SECONDS = env.int("DX_ROLLUP_PICKUP_SECONDS", default=60)
+# Peer statistics (outlier flags) are refreshed this many seconds after a report changes.
+DX_PEER_STATS_DELAY = env.int("DX_PEER_STATS_DELAY", default=10)
 DX_CATALOG_PATH = BASE_DIR / "fixtures" / "catalog.json"
 
 LOGGING = {

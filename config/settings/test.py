@@ -1,16 +1,15 @@
 """Tests: same as development, with fast hashing; DATABASE_URL / CELERY_BROKER_URL still apply."""
 
 from .base import *  # noqa: F403
-from .base import env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Unit tests run tasks in-process; the worker integration test starts its own worker.
 CELERY_TASK_ALWAYS_EAGER = True
-TEST_CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DX_ROLLUP_COALESCE_SECONDS = 0
+DX_PEER_STATS_DELAY = 0
 LANGUAGE_CODE = "en"

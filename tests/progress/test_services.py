@@ -1,16 +1,18 @@
-"""Rollup runs: scheduling, coalescing, one-transaction writes, idempotence."""
+"""Rollup runs: recorded requests become runs, one-transaction writes, idempotence, errors
+kept per target, and the sweep that picks up what no worker took."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.utils import timezone
 
 from enterprises.services import designation_create
 from progress import services
 from progress.models import RollupRun, Snapshot
-from targets.models import Target
+from targets.changes import recompute_request
+from targets.models import RecomputeRequest, Target
 from targets.periods import last_ended_period, period_parse
 from tests.factories import approved_report
 
@@ -19,7 +21,15 @@ pytestmark = pytest.mark.django_db
 Q = period_parse
 
 
-def test_a_request_runs_after_commit_and_writes_every_figure(
+def snapshots() -> list[tuple[object, ...]]:
+    return list(
+        Snapshot.objects.order_by("target_id", "period", "scope").values_list(
+            "target_id", "period", "scope", "actual", "planned", "status", "computed_at"
+        )
+    )
+
+
+def test_an_officials_request_runs_after_commit_and_writes_every_figure(
     enterprise, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -35,57 +45,55 @@ def test_a_request_runs_after_commit_and_writes_every_figure(
     assert Snapshot.objects.filter(scope="city").count() == expected
 
 
-def test_requests_in_a_burst_coalesce_into_one_run():
-    with transaction.atomic():
-        first = services.rollup_request(from_period=Q("2024Q3"))
-        second = services.rollup_request(from_period=Q("2023Q2"))
-        third = services.rollup_request(from_period=Q("2025Q1"))
+def test_requests_recorded_in_a_burst_become_one_run_of_their_targets_from_the_earliest():
+    recompute_request(targets=["SH23-AI-DRUG"], from_period=Q("2024Q3"), reason="a")
+    recompute_request(targets=["AIC-CLOUD"], from_period=Q("2023Q2"), reason="b")
+    recompute_request(targets=["SH23-AI-DRUG"], from_period=Q("2025Q1"), reason="c")
 
-    assert first.pk == second.pk == third.pk
-    run = RollupRun.objects.get()
-    assert run.kind == RollupRun.Kind.INCREMENTAL
-    assert run.from_period == Q("2023Q2")
+    run = services.rollup_dispatch()
 
-
-def test_a_full_request_widens_a_pending_incremental_run():
-    with transaction.atomic():
-        services.rollup_request(from_period=Q("2024Q3"))
-        services.rollup_request()
-        services.rollup_request(from_period=Q("2024Q1"))
-
-    run = RollupRun.objects.get()
-    assert run.kind == RollupRun.Kind.FULL
-    assert run.from_period is None
-
-
-def test_a_running_run_is_not_widened_a_new_one_is_queued():
-    running = RollupRun.objects.create(
-        kind="incremental", from_period=Q("2024Q1"), status="running"
+    assert run is not None
+    assert (run.kind, run.from_period, run.targets) == (
+        RollupRun.Kind.INCREMENTAL,
+        Q("2023Q2"),
+        ["AIC-CLOUD", "SH23-AI-DRUG"],
     )
-    with transaction.atomic():
-        queued = services.rollup_request(from_period=Q("2023Q1"))
-    assert queued.pk != running.pk
+    assert set(RecomputeRequest.objects.values_list("run_id", flat=True)) == {run.pk}
+
+
+def test_a_full_request_absorbs_the_incremental_ones_recorded_with_it():
+    recompute_request(targets=["SH23-AI-DRUG"], from_period=Q("2024Q3"), reason="a")
+    recompute_request(targets=None, from_period=None, reason="enterprise moved")
+
+    run = services.rollup_dispatch()
+
+    assert run is not None
+    assert (run.kind, run.from_period, run.targets) == (RollupRun.Kind.FULL, None, None)
+
+
+def test_requests_taken_by_a_run_are_not_taken_again():
+    recompute_request(targets=["SH23-AI-DRUG"], from_period=Q("2024Q3"), reason="a")
+    assert services.rollup_dispatch() is not None
+    assert services.rollup_dispatch() is None
+    assert RollupRun.objects.count() == 1
+
+
+def test_a_change_that_feeds_no_target_records_nothing():
+    assert recompute_request(targets=[], from_period=Q("2024Q1"), reason="nothing") is None
+    assert not RecomputeRequest.objects.exists()
 
 
 def test_a_retried_run_changes_nothing(enterprise):
     approved_report(enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 5})
     run = RollupRun.objects.create(kind="full")
     services.rollup_run(run_id=run.pk)
-    before = list(
-        Snapshot.objects.order_by("target_id", "period", "scope").values_list(
-            "target_id", "period", "scope", "actual", "planned", "status"
-        )
-    )
+    before = snapshots()
 
     again = services.rollup_run(run_id=run.pk)
 
     assert again.status == RollupRun.Status.DONE
-    after = list(
-        Snapshot.objects.order_by("target_id", "period", "scope").values_list(
-            "target_id", "period", "scope", "actual", "planned", "status"
-        )
-    )
-    assert after == before
+    # Not even recomputed: the figures keep the moment they were computed at.
+    assert snapshots() == before
 
 
 def test_an_incremental_run_rewrites_only_quarters_from_its_start(enterprise):
@@ -107,10 +115,10 @@ def test_an_incremental_run_rewrites_only_quarters_from_its_start(enterprise):
 
 
 def test_a_failing_run_is_marked_failed_with_its_error(monkeypatch):
-    def boom(**kwargs):
+    def boom(**kwargs: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services.engine, "figures_compute", boom)
+    monkeypatch.setattr(services, "snapshots_rebuild", boom)
     run = RollupRun.objects.create(kind="full")
 
     services.rollup_run(run_id=run.pk)
@@ -120,7 +128,28 @@ def test_a_failing_run_is_marked_failed_with_its_error(monkeypatch):
     assert "database went away" in run.error
 
 
-def test_recording_a_designation_schedules_a_rollup_that_shows_it(
+def test_a_target_with_a_broken_rule_keeps_its_old_figures_and_the_others_are_computed(
+    enterprise,
+):
+    services.snapshots_rebuild()
+    park_before = Snapshot.objects.filter(target__code="SH23-PARK").count()
+    Target.objects.filter(code="SH23-PARK").update(rule={"kind": "designation_cuont"})
+    designation_create(
+        kind="smart_factory_benchmark", granted_on=dt.date(2024, 2, 1), enterprise=enterprise.uscc
+    )
+    run = RollupRun.objects.create(kind="full")
+
+    services.rollup_run(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.DONE
+    assert run.error.startswith("SH23-PARK:")
+    assert Snapshot.objects.filter(target__code="SH23-PARK").count() == park_before
+    bench = Snapshot.objects.get(target__code="SH23-SF-BENCH", period=Q("2024Q1"), scope="city")
+    assert bench.actual == 1
+
+
+def test_recording_a_designation_runs_a_rollup_that_shows_it(
     enterprise, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,3 +164,44 @@ def test_recording_a_designation_schedules_a_rollup_that_shows_it(
     assert run.status == RollupRun.Status.DONE
     figure = Snapshot.objects.get(target__code="SH23-SF-BENCH", period=Q("2024Q1"), scope="city")
     assert figure.actual == 1
+
+
+# --- the sweep ----------------------------------------------------------------------------
+
+
+def test_the_sweep_runs_requests_no_worker_took_within_a_minute(enterprise):
+    designation_create(
+        kind="smart_factory_benchmark", granted_on=dt.date(2024, 2, 1), enterprise=enterprise.uscc
+    )  # recorded; its dispatch never ran (the test transaction does not commit)
+
+    assert services.rollup_sweep().runs == []  # too young: a worker may still take it
+    later = timezone.now() + dt.timedelta(minutes=2)
+    result = services.rollup_sweep(at=later)
+
+    assert len(result.runs) == 1
+    assert RollupRun.objects.get().status == RollupRun.Status.DONE
+    figure = Snapshot.objects.get(target__code="SH23-SF-BENCH", period=Q("2024Q1"), scope="city")
+    assert figure.actual == 1
+
+
+def test_the_sweep_finishes_a_run_whose_worker_died():
+    started = timezone.now() - dt.timedelta(minutes=30)
+    run = RollupRun.objects.create(kind="full", status="running", started_at=started)
+
+    services.rollup_sweep()
+
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.DONE
+    assert Snapshot.objects.exists()
+
+
+def test_the_sweep_runs_a_run_whose_task_was_lost():
+    run = RollupRun.objects.create(kind="full")
+    RollupRun.objects.filter(pk=run.pk).update(
+        requested_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+
+    services.rollup_sweep()
+
+    run.refresh_from_db()
+    assert run.status == RollupRun.Status.DONE

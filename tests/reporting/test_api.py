@@ -126,9 +126,15 @@ def test_mass_assignment_of_workflow_fields_is_refused(as_reporter, enterprise, 
     assert not Submission.objects.exists()
 
 
-def test_a_reporter_cannot_create_for_another_enterprise(as_reporter, other_enterprise):
+def test_a_reporter_cannot_create_for_another_enterprise_nor_learn_that_it_exists(
+    as_reporter, other_enterprise
+):
     response = as_reporter.post(URL, body(other_enterprise), format="json")
-    assert response.status_code == 403
+    unknown = as_reporter.post(
+        URL, {**body(other_enterprise), "enterprise": "91310000MA1FL0000X"}, format="json"
+    )
+    assert response.status_code == unknown.status_code == 400
+    assert list(response.json()) == list(unknown.json()) == ["enterprise"]
     assert not Submission.objects.exists()
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from unittest import mock
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from parks.selectors import scope_resolve
 from reporting import selectors, services
+from targets.scopes import ScopeError
 from tests import factories
 
 from .helpers import Q1_2024, report_create
@@ -18,9 +18,18 @@ pytestmark = pytest.mark.django_db
 AFTER_DUE = dt.date(2024, 5, 1)  # 2024Q1 was due on 2024-04-15
 
 
-def at(day: dt.date):
-    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(18, 0)))
-    return mock.patch("django.utils.timezone.now", return_value=moment)
+def at(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(18, 0)))
+
+
+def figures_of(scope: str, today: dt.date = AFTER_DUE) -> dict[str, object]:
+    figures = selectors.completeness(period=Q1_2024, scope=scope_resolve(scope), today=today)
+    return vars(figures)
+
+
+def missing(scope: str) -> list[dict[str, str]]:
+    rows = selectors.missing_enterprises(period=Q1_2024, scope=scope_resolve(scope))
+    return list(rows.values("uscc", "name"))
 
 
 @pytest.fixture
@@ -36,8 +45,7 @@ def example(official, park):
 
     def submit(enterprise, day):
         submission = report_create(enterprise=enterprise, by=official)
-        with at(day):
-            return services.submission_submit(submission=submission, by=official)
+        return services.submission_submit(submission=submission, by=official, at=at(day))
 
     approved = submit(on_time_approved, dt.date(2024, 4, 10))
     services.submission_approve(submission=approved, by=official)
@@ -50,7 +58,7 @@ def example(official, park):
 
 
 def test_city_figures(example):
-    figures = selectors.completeness(period=Q1_2024, scope="city", today=AFTER_DUE)
+    figures = figures_of("city")
     assert {
         k: figures[k]
         for k in (
@@ -73,20 +81,19 @@ def test_city_figures(example):
         "overdue": 4,
         "late": 1,
     }
-    assert [row["name"] for row in figures["missing"]] == sorted(
+    assert [row["name"] for row in missing("city")] == sorted(
         ["D", "E", "G"], key=lambda n: example[n].uscc
     )
-    assert set(figures["missing"][0]) == {"uscc", "name"}
 
 
 def test_district_figures(example):
-    figures = selectors.completeness(period=Q1_2024, scope="district:310115", today=AFTER_DUE)
+    figures = figures_of("district:310115")
     assert (figures["active"], figures["submitted"], figures["overdue"]) == (5, 3, 3)
-    assert {row["name"] for row in figures["missing"]} == {"D", "E"}
+    assert {row["name"] for row in missing("district:310115")} == {"D", "E"}
 
 
 def test_park_figures(example):
-    figures = selectors.completeness(period=Q1_2024, scope="park:PARK-A", today=AFTER_DUE)
+    figures = figures_of("park:PARK-A")
     assert (
         figures["active"],
         figures["submitted"],
@@ -94,33 +101,44 @@ def test_park_figures(example):
         figures["overdue"],
         figures["late"],
     ) == (2, 2, 1, 1, 1)
-    assert figures["missing"] == []
+    assert missing("park:PARK-A") == []
 
 
 def test_nothing_is_overdue_before_the_due_date_has_passed(example):
-    figures = selectors.completeness(period=Q1_2024, scope="city", today=dt.date(2024, 4, 15))
+    figures = figures_of("city", today=dt.date(2024, 4, 15))
     assert figures["overdue"] == 0
 
 
 def test_a_resubmission_after_the_due_date_keeps_an_on_time_report_on_time(official):
     enterprise = factories.EnterpriseFactory()
     submission = report_create(enterprise=enterprise, by=official)
-    with at(dt.date(2024, 4, 2)):
-        submission = services.submission_submit(submission=submission, by=official)
+    submission = services.submission_submit(
+        submission=submission, by=official, at=at(dt.date(2024, 4, 2))
+    )
     submission = services.submission_return(submission=submission, by=official, comment="x")
-    with at(dt.date(2024, 6, 1)):
-        submission = services.submission_submit(submission=submission, by=official)
+    submission = services.submission_submit(
+        submission=submission, by=official, at=at(dt.date(2024, 6, 1))
+    )
     assert submission.late is False
-    figures = selectors.completeness(period=Q1_2024, scope="city", today=AFTER_DUE)
+    figures = figures_of("city")
     assert (figures["overdue"], figures["late"]) == (0, 0)
 
 
 @pytest.mark.parametrize("scope", ["mars", "district:999999", "park:NOPE", "city:1"])
 def test_an_unknown_scope_is_refused(db, scope):
-    with pytest.raises(ValidationError):
-        selectors.completeness(period=Q1_2024, scope=scope)
+    with pytest.raises(ScopeError):
+        scope_resolve(scope)
 
 
 def test_completeness_takes_a_fixed_number_of_queries(example, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
-        selectors.completeness(period=Q1_2024, scope="city", today=AFTER_DUE)
+        figures_of("city")
+
+
+def test_an_enterprise_that_closes_mid_quarter_owes_no_report_for_it(official):
+    closed = factories.EnterpriseFactory(name="H", active_until=dt.date(2024, 5, 15))
+    q2 = Q1_2024 + 1
+    figures = selectors.completeness(period=q2, scope=scope_resolve("city"), today=AFTER_DUE)
+    owed = selectors.missing_enterprises(period=q2, scope=scope_resolve("city"))
+    assert closed not in owed
+    assert figures.active == 0

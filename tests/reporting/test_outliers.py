@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reporting import selectors
+from reporting.outliers import outlier_flags
 from reporting.models import Submission
 from tests.factories import approved_report
 
@@ -32,7 +32,7 @@ def test_a_value_over_three_times_the_enterprises_median_is_flagged():
     jump = submitted(jumpy, revenue=301)
     fine = submitted(steady, revenue=300)
 
-    flags = selectors.submission_flags(submissions=[jump, fine])
+    flags = outlier_flags(submissions=[jump, fine])
 
     assert rules(flags, jump) == [("revenue", "history")]
     assert flags[jump.pk][0]["median"] == 100
@@ -52,20 +52,20 @@ def test_the_history_rule_needs_an_earlier_approved_quarter():
         status=Submission.Status.RETURNED,
     )
     report = submitted(enterprise, revenue=1000)
-    assert selectors.submission_flags(submissions=[report])[report.pk] == []
+    assert outlier_flags(submissions=[report])[report.pk] == []
 
 
 def test_a_value_far_from_the_peers_of_the_quarter_is_flagged_by_modified_z_score():
     reports = [submitted(new_enterprise(), revenue=v) for v in (10, 11, 12, 13, 14, 1000)]
     # median 12.5, MAD 1.5: z(1000) = 0.6745 × 987.5 / 1.5 ≈ 444; z(10) ≈ −1.1
-    flags = selectors.submission_flags(submissions=reports)
+    flags = outlier_flags(submissions=reports)
     assert [rules(flags, r) for r in reports] == [[], [], [], [], [], [("revenue", "peers")]]
     assert flags[reports[-1].pk][0]["score"] == pytest.approx(444.04, abs=0.01)
 
 
 def test_no_peer_flag_when_the_mad_is_zero():
     reports = [submitted(new_enterprise(), digital_staff=v) for v in (5, 5, 5, 90)]
-    flags = selectors.submission_flags(submissions=reports)
+    flags = outlier_flags(submissions=reports)
     assert all(not found for found in flags.values())
 
 
@@ -78,7 +78,7 @@ def test_drafts_are_not_peers_and_flags_are_ignored():
         status=Submission.Status.DRAFT,
     )
     odd = submitted(new_enterprise(), revenue=12, cloud_adopted=True)
-    flags = selectors.submission_flags(submissions=[*peers, odd])
+    flags = outlier_flags(submissions=[*peers, odd])
     assert all(not found for found in flags.values())
 
 
@@ -91,4 +91,4 @@ def test_flags_take_a_fixed_number_of_queries(django_assert_max_num_queries):
         )
         reports.append(submitted(enterprise, revenue=10 + value, digital_staff=3 + value % 4))
     with django_assert_max_num_queries(4):
-        selectors.submission_flags(submissions=reports)
+        outlier_flags(submissions=reports)

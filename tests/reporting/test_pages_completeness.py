@@ -33,9 +33,9 @@ def test_officials_see_the_city_figures_and_the_missing_enterprises(
     response = client.get(reverse("reporting:completeness"), {"period": "2024Q1"})
     assert response.status_code == 200
     figures = response.context["figures"]
-    assert (figures["active"], figures["submitted"], figures["late"]) == (2, 1, 1)
-    assert figures["overdue"] == 2  # both missed the due date
-    assert [row["uscc"] for row in response.context["missing"]] == [other_enterprise.uscc]
+    assert (figures.active, figures.submitted, figures.late) == (2, 1, 1)
+    assert figures.overdue == 2  # both missed the due date
+    assert [row.uscc for row in response.context["missing"]] == [other_enterprise.uscc]
     assert other_enterprise.name in response.content.decode()
 
 
@@ -45,22 +45,22 @@ def test_the_scope_narrows_to_a_park(client, analyst, enterprise, other_enterpri
         reverse("reporting:completeness"),
         {"period": "2024Q1", "scope": f"park:{enterprise.park.code}"},
     )
-    assert response.context["figures"]["active"] == 1
-    assert [row["uscc"] for row in response.context["missing"]] == [enterprise.uscc]
+    assert response.context["figures"].active == 1
+    assert [row.uscc for row in response.context["missing"]] == [enterprise.uscc]
 
 
 def test_the_default_is_the_last_ended_quarter_for_the_city(client, official):
     client.force_login(official)
     response = client.get(reverse("reporting:completeness"))
     assert response.context["period_label"] == period_format(last_ended_period())
-    assert response.context["figures"]["scope"] == "city"
+    assert response.context["figures"].scope == "city"
 
 
 def test_a_park_manager_sees_only_their_park(client, park_manager, enterprise, other_enterprise):
     client.force_login(park_manager)
     response = client.get(reverse("reporting:completeness"), {"period": "2024Q1"})
-    assert response.context["figures"]["scope"] == f"park:{enterprise.park.code}"
-    assert response.context["figures"]["active"] == 1
+    assert response.context["figures"].scope == f"park:{enterprise.park.code}"
+    assert response.context["figures"].active == 1
 
 
 def test_a_park_manager_cannot_pick_another_scope(client, park_manager, other_enterprise):
@@ -69,7 +69,7 @@ def test_a_park_manager_cannot_pick_another_scope(client, park_manager, other_en
         reverse("reporting:completeness"),
         {"period": "2024Q1", "scope": f"park:{other_enterprise.park.code}"},
     )
-    assert response.context["figures"]["scope"] == f"park:{park_manager.park.code}"
+    assert response.context["figures"].scope == f"park:{park_manager.park.code}"
     assert other_enterprise.name not in response.content.decode()
 
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from reporting import selectors, services
 from reporting.models import Item, MetricValue, Submission
+from targets.models import RecomputeRequest
 from tests import factories
 
 from .helpers import Q1_2024, new_official, report_approved, report_create, report_submitted
@@ -130,26 +131,42 @@ def test_only_the_enterprise_or_an_official_may_submit(
 
 def test_an_official_approves_a_submitted_report_and_its_rows_count(reporter, official, enterprise):
     submission = report_submitted(enterprise=enterprise, by=reporter)
-    with mock.patch("progress.services.rollup_request") as rollup:
-        approved = services.submission_approve(submission=submission, by=official, version=2)
+    approved = services.submission_approve(submission=submission, by=official, version=2)
     assert (approved.status, approved.version) == (Status.APPROVED, 3)
     assert (approved.reviewed_by, approved.review_comment) == (official, "")
     assert MetricValue.objects.filter(approved=True).count() == 3
     assert Item.objects.filter(approved=True).count() == 1
-    rollup.assert_not_called()  # only after commit; the test transaction never commits
 
 
-def test_approving_requests_a_rollup_after_commit(
-    reporter, official, enterprise, django_capture_on_commit_callbacks
+def test_approving_records_in_its_transaction_which_figures_to_recompute(
+    reporter, official, enterprise
 ):
     submission = report_submitted(enterprise=enterprise, by=reporter)
-    with (
-        mock.patch("progress.services.rollup_request") as rollup,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    services.submission_approve(submission=submission, by=official)
+    request = RecomputeRequest.objects.get()
+    # Only the targets its cloud flag and its scenario feed, from its quarter.
+    assert (request.targets, request.from_period) == (["AIC-CLOUD", "SH23-SCENARIO"], Q1_2024)
+    assert (request.requested_by, request.run_id) == (official, None)
+
+
+def test_an_item_dated_before_the_reports_quarter_widens_the_recompute_to_its_quarter(
+    reporter, official, enterprise
+):
+    item = {"kind": "ai_drug_clinical", "identifier": "CTR1", "date": "2023-11-30"}
+    submission = report_submitted(
+        enterprise=enterprise, by=reporter, period=Q1_2024 + 1, items=[item]
+    )
+    services.submission_approve(submission=submission, by=official)
+    request = RecomputeRequest.objects.get()
+    assert request.from_period == 2023 * 4 + 3  # 2023Q4
+    assert "SH23-AI-DRUG" in request.targets
+
+
+def test_a_refused_approval_records_nothing(reporter, official, enterprise):
+    submission = report_create(enterprise=enterprise, by=reporter)  # a draft
+    with pytest.raises(services.TransitionNotAllowed):
         services.submission_approve(submission=submission, by=official)
-    # Only the targets its cloud flag and its scenario feed.
-    rollup.assert_called_once_with(from_period=Q1_2024, targets=["SH23-SCENARIO", "AIC-CLOUD"])
+    assert not RecomputeRequest.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["reporter", "analyst", "park_manager"])
@@ -235,21 +252,17 @@ def test_a_returned_report_can_be_edited_and_submitted_again(reporter, official,
     assert again.status == Status.SUBMITTED
 
 
-def test_reopening_takes_an_approved_report_out_of_the_counts(
-    reporter, official, enterprise, django_capture_on_commit_callbacks
-):
+def test_reopening_takes_an_approved_report_out_of_the_counts(reporter, official, enterprise):
     approved = report_approved(enterprise=enterprise, reporter=reporter, official=official)
-    with (
-        mock.patch("progress.services.rollup_request") as rollup,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        reopened = services.submission_reopen(
-            submission=approved, by=official, comment="Duplicate scenario"
-        )
+    reopened = services.submission_reopen(
+        submission=approved, by=official, comment="Duplicate scenario"
+    )
     assert reopened.status == Status.RETURNED
     assert not MetricValue.objects.filter(approved=True).exists()
     assert not Item.objects.filter(approved=True).exists()
-    rollup.assert_called_once_with(from_period=Q1_2024, targets=["SH23-SCENARIO", "AIC-CLOUD"])
+    reopening = RecomputeRequest.objects.order_by("pk").last()
+    assert reopening is not None
+    assert (reopening.targets, reopening.from_period) == (["AIC-CLOUD", "SH23-SCENARIO"], Q1_2024)
 
 
 def test_the_audit_trail_after_return_edit_and_approve(reporter, official, enterprise):

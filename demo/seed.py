@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +22,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import user_upsert
+from enterprises.models import Designation, Enterprise, Provider
+from enterprises.services import designation_create, enterprise_create, provider_create
+from enterprises.uscc import uscc_check_character
 from parks.models import Park
-
-from .models import Designation, Enterprise, Provider
-from .services import designation_create, enterprise_create, provider_save
-from .uscc import uscc_check_character
+from targets.changes import recompute_batched
 
 SEED = 20230630  # the day the 2023-2025 implementation plan was issued
 MARKER_PARK = "ZJ"
@@ -557,31 +556,6 @@ def demo_present() -> bool:
     return Park.objects.filter(code=MARKER_PARK).exists()
 
 
-@contextmanager
-def rollups_deferred() -> Iterator[list[dict[str, Any]]]:
-    """Collect the rollups the services request while seeding; the caller runs one after.
-
-    Each enterprise, designation and approved report asks for a rollup; thousands of those
-    in a row (eager Celery runs each at once) would recompute the same figures each time.
-    """
-    import progress.services
-
-    requested: list[dict[str, Any]] = []
-    names = [name for name in vars(progress.services) if name.startswith("rollup_request")]
-    originals = {name: getattr(progress.services, name) for name in names}
-
-    def collect(**kwargs: Any) -> None:
-        requested.append(kwargs)
-
-    for name in names:
-        setattr(progress.services, name, collect)
-    try:
-        yield requested
-    finally:
-        for name, original in originals.items():
-            setattr(progress.services, name, original)
-
-
 def demo_seed(
     *, seed: int = SEED, reports: bool = True, log: Callable[[str], None] = lambda _m: None
 ) -> SeedResult:
@@ -594,26 +568,22 @@ def demo_seed(
     present = demo_present()
     counts: dict[str, int] = {}
     # DEBUG's query log costs a third of the time of the ~100k queries the seed runs.
-    with override_settings(DEBUG=False):
-        with rollups_deferred() as requested:
-            if not present:
-                with transaction.atomic():
-                    _write_entities(plan, counts)
-                log(
-                    _(
-                        "Created %(parks)d parks, %(enterprises)d enterprises, %(providers)d "
-                        "providers, %(designations)d designations and %(users)d users."
-                    )
-                    % counts
+    with override_settings(DEBUG=False), recompute_batched():
+        if not present:
+            with transaction.atomic():
+                _write_entities(plan, counts)
+            log(
+                _(
+                    "Created %(parks)d parks, %(enterprises)d enterprises, %(providers)d "
+                    "providers, %(designations)d designations and %(users)d users."
                 )
-            if reports:
-                written = seed_reports(plan=plan, rng=random.Random(seed + 1), log=log)
-                if written or not present:
-                    counts["reports"] = written
-        if requested:
-            from progress.services import rollup_request
-
-            rollup_request(from_period=None)  # one full rebuild instead of thousands
+                % counts
+            )
+        if reports:
+            written = seed_reports(plan=plan, rng=random.Random(seed + 1), log=log)
+            if written or not present:
+                counts["reports"] = written
+    # Everything recorded above is computed in one rollup run, once the batch ends.
     return SeedResult(created=not present, counts=counts, plan=plan)
 
 
@@ -624,18 +594,15 @@ def _write_entities(plan: DemoPlan, counts: dict[str, int]) -> None:
         )
     counts["parks"] = len(plan.parks)
     for spec in plan.enterprises:
-        enterprise_create(data=spec.data())
+        enterprise_create(**spec.data())
     counts["enterprises"] = len(plan.enterprises)
     for provider in plan.providers:
-        provider_save(
-            provider=None,
-            data={
-                "uscc": provider.uscc,
-                "name": provider.name,
-                "district": provider.district,
-                "services": provider.services,
-                "enterprises": provider.serves,
-            },
+        provider_create(
+            uscc=provider.uscc,
+            name=provider.name,
+            district=provider.district,
+            services=provider.services,
+            enterprises=provider.serves,
         )
     counts["providers"] = len(plan.providers)
     for designation in plan.designations:
@@ -788,19 +755,6 @@ class _Report:
     returned_once: str = ""  # a comment: returned, corrected and approved
     reopened: str = ""  # a comment: approved, then reopened by an official
     wrong_metric: str = ""
-
-
-@contextmanager
-def _clock(moment: dt.datetime) -> Iterator[None]:
-    """Replay an action at a past moment, so dates, lateness and the audit trail agree."""
-    from django.utils import timezone
-
-    original = timezone.now
-    timezone.now = lambda: moment  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        timezone.now = original  # type: ignore[assignment]
 
 
 def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
@@ -1098,51 +1052,60 @@ def seed_reports(
                 first = dict(report.metrics)
                 if report.wrong_metric:
                     first[report.wrong_metric] = _wrong(report.metrics[report.wrong_metric])
-                with _clock(_moment(max(created, opens), rng)):
-                    submission = submission_create(
-                        enterprise=enterprise,
-                        period=report.period,
-                        metrics=first,
-                        items=report.items,
-                        by=by,
-                    )
+                submission = submission_create(
+                    enterprise=enterprise,
+                    period=report.period,
+                    metrics=first,
+                    items=report.items,
+                    by=by,
+                    at=_moment(max(created, opens), rng),
+                )
                 written += 1
                 if report.outcome == "draft":
                     continue
-                with _clock(_moment(handed_in, rng)):
-                    submission = submission_submit(submission=submission, by=by)
+                submission = submission_submit(
+                    submission=submission, by=by, at=_moment(handed_in, rng)
+                )
                 day = handed_in
                 if report.returned_once:
                     day += dt.timedelta(days=rng.randint(2, 8))
-                    with _clock(_moment(day, rng)):
-                        submission = submission_return(
-                            submission=submission, by=official, comment=report.returned_once
-                        )
+                    submission = submission_return(
+                        submission=submission,
+                        by=official,
+                        comment=report.returned_once,
+                        at=_moment(day, rng),
+                    )
                     day += dt.timedelta(days=rng.randint(1, 5))
-                    with _clock(_moment(day, rng)):
-                        submission = submission_update(
-                            submission=submission,
-                            version=submission.version,
-                            metrics=report.metrics,
-                            items=report.items,
-                            by=by,
-                        )
-                        submission = submission_submit(submission=submission, by=by)
+                    moment = _moment(day, rng)
+                    submission = submission_update(
+                        submission=submission,
+                        version=submission.version,
+                        metrics=report.metrics,
+                        items=report.items,
+                        by=by,
+                        at=moment,
+                    )
+                    submission = submission_submit(submission=submission, by=by, at=moment)
                 if report.outcome == "submitted":
                     continue
                 day += dt.timedelta(days=rng.randint(2, 12))
-                with _clock(_moment(day, rng)):
-                    if report.outcome == "returned":
-                        comment = rng.choice(STILL_RETURNED)
-                        submission_return(submission=submission, by=official, comment=comment)
-                        continue
-                    submission = submission_approve(submission=submission, by=official)
+                if report.outcome == "returned":
+                    comment = rng.choice(STILL_RETURNED)
+                    submission_return(
+                        submission=submission, by=official, comment=comment, at=_moment(day, rng)
+                    )
+                    continue
+                submission = submission_approve(
+                    submission=submission, by=official, at=_moment(day, rng)
+                )
                 if report.reopened:
                     day += dt.timedelta(days=rng.randint(20, 60))
-                    with _clock(_moment(day, rng)):
-                        submission_reopen(
-                            submission=submission, by=official, comment=report.reopened
-                        )
+                    submission_reopen(
+                        submission=submission,
+                        by=official,
+                        comment=report.reopened,
+                        at=_moment(day, rng),
+                    )
         if number % 50 == 0:
             log(
                 _("Reports written for %(done)d of %(total)d enterprises.")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from enterprises.demo import DEMO_PASSWORD, MARKER_PARK, DemoPlan, demo_reset, demo_seed
+from demo.seed import DEMO_PASSWORD, MARKER_PARK, DemoPlan, demo_reset, demo_seed
 
 
 class Command(BaseCommand):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -17,7 +18,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from accounts.models import IdempotencyRecord
+from . import policies
+from .models import IdempotencyRecord
+
+
+policies_predicate = Callable[[policies.Actor], bool]
 
 
 class Pagination(pagination.PageNumberPagination):
@@ -65,37 +70,46 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-# --- permissions ------------------------------------------------------------------------
+# --- permissions: each asks the access policy (core.policies) ---------------------------
 
 
-class IsOfficial(permissions.BasePermission):
-    message = _("Only officials may do this.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_official)  # type: ignore[union-attr]
+def _may(request: Request, predicate: policies_predicate) -> bool:
+    user = request.user
+    return bool(user and user.is_authenticated and predicate(user))  # type: ignore[arg-type]
 
 
-class LoggedInReadSomeWrite(permissions.BasePermission):
-    """Anyone logged in reads (what the queryset scopes to them); ``may_write`` says who writes."""
+class PolicyPermission(permissions.BasePermission):
+    """Logged-in users read (rows are scoped by the selectors); ``write`` says who writes.
 
-    def may_write(self, user: Any) -> bool:
-        raise NotImplementedError
+    Subclasses name the policy functions: ``read`` (default: anyone logged in) and ``write``.
+    """
+
+    read: policies_predicate | None = None
+    write: policies_predicate | None = None
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return request.method in permissions.SAFE_METHODS or self.may_write(user)
+        if request.method in permissions.SAFE_METHODS:
+            return self.read is None or _may(request, type(self).read)  # type: ignore[arg-type]
+        return self.write is not None and _may(request, type(self).write)  # type: ignore[arg-type]
 
 
-class OfficialWritesOthersRead(LoggedInReadSomeWrite):
-    """Reference data: officials write."""
+class ReferenceDataPermission(PolicyPermission):
+    """Reference data: everyone logged in reads what their role may see; officials write."""
 
     message = _("Only officials may change reference data.")
+    write = staticmethod(policies.can_write_reference)
 
-    def may_write(self, user: Any) -> bool:
-        return bool(user.is_official)
+
+class OfficialOnly(permissions.BasePermission):
+    """Programme management (rollups and the like)."""
+
+    message = _("Only officials may do this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return _may(request, policies.can_request_rollup)
 
 
 class RoleScopedViewSetMixin:

@@ -1,0 +1,69 @@
+"""How a figure is shown, the same in the API, the pages and (later) the workbooks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TypedDict
+
+from targets.periods import period_format
+from targets.rules import CUMULATIVE_KINDS, RuleKind
+
+from .models import Snapshot
+
+# Rule kinds whose actual is a count of things (a whole number).
+WHOLE_KINDS = frozenset(CUMULATIVE_KINDS - {RuleKind.FLOW_SUM} | {RuleKind.FLAG_LATEST_COUNT})
+
+
+class FigureJSON(TypedDict):
+    target: str
+    period: str
+    scope: str
+    actual: int | float | None
+    planned: float | None
+    target_value: int | float | None
+    percent_of_target: float | None
+    status: str | None
+    projected_at_deadline: float | None
+    projected_attainment: str | None
+    share_of_city: float | None
+    computed_at: str
+
+
+def number(value: Decimal | None, *, whole: bool = False) -> int | float | None:
+    """A Decimal as a JSON number: whole counts as integers, the rest keep their digits."""
+    if value is None:
+        return None
+    if whole or value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def _decimal(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def figure_json(snapshot: Snapshot) -> FigureJSON:
+    target = snapshot.target
+    kind = target.rule_kind
+    is_share = kind == RuleKind.FLAG_LATEST_SHARE
+    return FigureJSON(
+        target=target.code,
+        period=period_format(snapshot.period),
+        scope=snapshot.scope,
+        actual=float(snapshot.actual) if is_share else number(snapshot.actual, whole=kind in WHOLE_KINDS),
+        planned=_decimal(snapshot.planned),
+        target_value=number(snapshot.target_value),
+        percent_of_target=_decimal(snapshot.percent_of_target),
+        status=snapshot.status,
+        projected_at_deadline=_decimal(snapshot.projected_at_deadline),
+        projected_attainment=(
+            period_format(snapshot.projected_attainment)
+            if snapshot.projected_attainment is not None
+            else None
+        ),
+        share_of_city=_decimal(snapshot.share_of_city),
+        computed_at=snapshot.computed_at.isoformat(),
+    )
+
+
+__all__ = ["FigureJSON", "figure_json", "number"]
