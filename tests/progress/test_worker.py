@@ -4,10 +4,14 @@ progress API once the worker has run the rollup it scheduled."""
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,8 @@ from tests.conftest import client_for
 ROOT = Path(settings.BASE_DIR)
 BROKER = os.environ.get("CELERY_BROKER_URL", "")
 REQUIRED = os.environ.get("DX_REQUIRE_WORKER") == "1"
+REDIS_SERVER = "redis-server"
+BROKER_SETTINGS = ("broker_url", "broker_read_url", "broker_write_url")
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -43,62 +49,157 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 
-@pytest.fixture
-def worker() -> Iterator[subprocess.Popen[bytes]]:
-    if not BROKER:
-        _unavailable("CELERY_BROKER_URL is not set")
+def _worker_start(broker: str, *, beat: bool = False) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
+        "CELERY_BROKER_URL": broker,
         "DJANGO_CONN_MAX_AGE": "0",
+        # The sweep runs every 2 s and takes what no worker took within 2 s.
+        "DX_ROLLUP_SWEEP_SECONDS": "2",
+        "DX_ROLLUP_PICKUP_SECONDS": "2",
     }
     celery = str(Path(sys.executable).with_name("celery"))
-    app.conf.broker_url = BROKER  # type: ignore[misc]
-    app.control.purge()
-    process = subprocess.Popen(
-        [
-            celery,
-            "-A",
-            "config",
-            "worker",
-            "-P",
-            "solo",
-            "-c",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--hostname",
-            f"rolltest{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
+    command = [
+        celery,
+        "-A",
+        "config",
+        "worker",
+        "-P",
+        "solo",
+        "-c",
+        "1",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--hostname",
+        f"rolltest{os.getpid()}@%h",
+    ]
+    if beat:
+        command += ["--beat", "--schedule", str(Path(tempfile.mkdtemp()) / "beat-schedule")]
+    # A file, not a pipe: nobody reads a pipe while the worker runs, and a full one blocks it.
+    log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log.name  # type: ignore[attr-defined]
+    return process
+
+
+def _worker_output(process: subprocess.Popen[bytes]) -> str:
+    return Path(process.log_path).read_text(errors="replace")[-3000:]  # type: ignore[attr-defined]
+
+
+def _worker_stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
     try:
-        _wait_ready(process)
-        yield process
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def _broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at ``url`` and stop running tasks eagerly."""
+    eager = app.conf.task_always_eager
+    previous = {name: app.conf[name] for name in BROKER_SETTINGS}
+    app.conf.update({name: url for name in BROKER_SETTINGS})
+    app.conf.task_always_eager = False
+    _connections_reset()
+    try:
+        yield
     finally:
         app.conf.task_always_eager = eager
-        process.terminate()
+        app.conf.update(previous)
+        _connections_reset()
+
+
+def _connections_reset() -> None:
+    """Forget pooled broker connections, so the next publish uses the current broker URL
+    (what Celery itself does in a forked child)."""
+    app._after_fork()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def worker() -> Iterator[subprocess.Popen[bytes]]:
+    if not BROKER:
+        _unavailable("CELERY_BROKER_URL is not set")
+    with _broker(BROKER):
+        app.control.purge()
+        process = _worker_start(BROKER)
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            _wait_ready(process)
+            yield process
+        finally:
+            _worker_stop(process)
+
+
+class PrivateRedis:
+    """A Redis server of this test's own, on a free port, that the test stops and starts."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.directory = tempfile.mkdtemp()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.directory,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        pytest.fail("The private Redis did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    if not BROKER:
+        _unavailable("CELERY_BROKER_URL is not set")
+    if not shutil.which(REDIS_SERVER):
+        _unavailable(f"{REDIS_SERVER} is not installed")
+    redis = PrivateRedis()
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
 
 
 def _wait_ready(process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"The worker exited: {output[-3000:]}")
+            pytest.fail(f"The worker exited: {_worker_output(process)}")
         if app.control.ping(timeout=1):
             return
     pytest.fail("The worker did not answer a ping within 60 s")
@@ -161,3 +262,32 @@ def test_an_approved_report_reaches_the_figures(worker):
 
     assert approved.status_code == 200, approved.content
     assert _poll_actual(as_official, "SH23-TALENT-HIGH", "2024Q1") == 5
+
+
+def test_an_approval_while_redis_is_stopped_reaches_the_figures_once_it_is_back(
+    private_redis, enterprise, official
+):
+    """Redis stops under a running worker and beat; an approval still commits and answers
+    200; Redis starts again and the figure is right within a minute, with nothing lost."""
+    reporter = factories.ReporterFactory(username="outage-reporter", enterprise=enterprise)
+    as_reporter, as_official = client_for(reporter), client_for(official)
+    report = as_reporter.post(
+        "/api/v1/submissions/",
+        {"period": "2024Q1", "metrics": {"talent_high_end_new": 9}, "items": []},
+        format="json",
+    ).json()["id"]
+    as_reporter.post(f"/api/v1/submissions/{report}/submit/", {}, format="json")
+    with _broker(private_redis.url):
+        process = _worker_start(private_redis.url, beat=True)
+        try:
+            _wait_ready(process)
+            private_redis.stop()
+
+            approved = as_official.post(f"/api/v1/submissions/{report}/approve/", {}, format="json")
+            assert approved.status_code == 200, approved.content
+
+            private_redis.start()
+            actual = _poll_actual(as_official, "SH23-TALENT-HIGH", "2024Q1")
+            assert actual == 9, _worker_output(process)
+        finally:
+            _worker_stop(process)
