@@ -330,7 +330,7 @@ def measure() -> None:
 
     call_command("migrate", verbosity=0)  # --keep may reuse a database of an older schema
     started = time.perf_counter()
-    written = services.snapshots_rebuild()
+    written = services.snapshots_rebuild().written
     full = time.perf_counter() - started
     print(f"full rebuild: {full:.2f} s ({written} snapshots)")
 

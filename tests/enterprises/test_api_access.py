@@ -226,9 +226,20 @@ def test_a_designation_must_name_the_subject_its_kind_needs(as_official, enterpr
     assert Designation.objects.count() == 0
 
 
-def test_a_programme_designation_names_no_subject(as_official):
+def test_a_programme_designation_names_no_subject(as_official, enterprise):
     body = {"kind": "regulatory_platform", "name": "监管平台", "granted_on": "2024-05-01"}
-    assert as_official.post("/api/v1/designations/", body, format="json").status_code == 201
+    created = as_official.post("/api/v1/designations/", body, format="json")
+    assert created.status_code == 201
+    assert (created.json()["enterprise"], created.json()["park"], created.json()["provider"]) == (
+        None,
+        None,
+        None,
+    )
+    named = as_official.post(
+        "/api/v1/designations/", {**body, "enterprise": enterprise.uscc}, format="json"
+    )
+    assert named.status_code == 400
+    assert "enterprise" in named.json()
 
 
 def test_patch_revokes_a_designation(as_official, world):

@@ -150,8 +150,32 @@ def test_an_unknown_enterprise_is_a_field_error(as_official):
     assert "enterprise" in response.json()
 
 
-def test_an_official_creates_on_behalf(as_official, enterprise):
-    assert as_official.post(URL, body(enterprise), format="json").status_code == 201
+def test_an_official_creates_on_behalf_of_an_enterprise_and_is_recorded_as_its_author(
+    as_official, official, enterprise
+):
+    response = as_official.post(URL, body(enterprise), format="json")
+    assert response.status_code == 201
+    assert response.json()["enterprise"] == enterprise.uscc
+    created = Submission.objects.get(pk=response.json()["id"])
+    assert (created.enterprise, created.created_by) == (enterprise, official)
+    assert created.history.get().history_user == official
+
+
+def test_a_report_with_more_items_than_the_cap_is_refused_whole(as_reporter, enterprise):
+    item = {"kind": "scenario", "title": "", "date": "2024-02-01", "attributes": {}}
+    items = [{**item, "identifier": f"S{n}"} for n in range(501)]
+    response = as_reporter.post(URL, {**body(enterprise), "items": items}, format="json")
+    assert response.status_code == 400
+    assert "at most 500 items" in response.json()["items"][0]
+    assert not Submission.objects.exists()
+
+
+def test_a_form_encoded_body_is_refused_rather_than_read_as_an_empty_report(
+    as_reporter, enterprise
+):
+    response = as_reporter.post(URL, {"period": "2024Q1", "metrics": "x"})
+    assert response.status_code == 415
+    assert not Submission.objects.exists()
 
 
 @pytest.mark.parametrize("client_name", ["as_analyst", "as_park_manager"])

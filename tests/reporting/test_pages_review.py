@@ -264,3 +264,15 @@ def test_the_audit_trail_speaks_the_readers_language(client_official, official, 
     english = client_official.get(url, HTTP_ACCEPT_LANGUAGE="en").context["history"]
     assert chinese[0]["action_label"] == "已退回"
     assert english[0]["action_label"] == "Returned"
+
+
+@pytest.mark.parametrize("action", ["approve", "return", "reopen"])
+def test_a_review_action_with_a_malformed_version_is_refused_and_changes_nothing(
+    client_official, enterprise, action
+):
+    submission = submitted(enterprise)
+    url = reverse(f"reporting:report-{action}", args=[submission.pk])
+    response = client_official.post(url, {"version": "abc", "comment": "Check revenue"})
+    assert response.status_code == 400
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.SUBMITTED
