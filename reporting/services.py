@@ -8,9 +8,11 @@ simple_history record with who, the action and the comment.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +43,7 @@ from .audit import Action, change_reason, change_reason_parse
 from .models import Item, MetricValue, PeerStat, ReminderDigest, Submission
 from .obligations import obligated_enterprises
 from .outliers import outlier_flags, peer_stats_compute
-from .validation import CleanReport, report_validate
+from .validation import CleanReport, ReportCatalogue, report_catalogue, report_validate
 
 logger = logging.getLogger(__name__)
 Status = Submission.Status
@@ -97,6 +99,62 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
+# --- many reports in a row -------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    catalogue: ReportCatalogue | None = None
+    fed_by: dict[tuple[frozenset[str], frozenset[str]], list[str]] = field(default_factory=dict)
+    periods: set[int] = field(default_factory=set)
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar(
+    "submissions_batch", default=None
+)
+
+
+@contextmanager
+def submissions_batched() -> Iterator[None]:
+    """Write many reports in a row (the demo, bulk loads) while nobody edits the catalogue:
+    the metrics, item kinds and the targets they feed are read once for the whole batch,
+    and each quarter's peer statistics are refreshed once when it ends instead of after
+    every transition (the periodic sweep catches a batch that failed half-way). Combine
+    with ``targets.changes.recompute_batched`` to hold the rollup back as well. A batch
+    inside a batch joins it."""
+    if _batch.get() is not None:
+        yield
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    for period in sorted(batch.periods):
+        _peers_refresh_after_commit(period)
+
+
+def _catalogue() -> ReportCatalogue | None:
+    """The batch's catalogue (read on first use), or None: report_validate reads it."""
+    batch = _batch.get()
+    if batch is None:
+        return None
+    if batch.catalogue is None:
+        batch.catalogue = report_catalogue()
+    return batch.catalogue
+
+
+def _targets_fed_by(*, metrics: set[str], item_kinds: set[str]) -> list[str]:
+    batch = _batch.get()
+    if batch is None:
+        return targets_fed_by(metrics=metrics, item_kinds=item_kinds)
+    key = (frozenset(metrics), frozenset(item_kinds))
+    if key not in batch.fed_by:
+        batch.fed_by[key] = targets_fed_by(metrics=metrics, item_kinds=item_kinds)
+    return list(batch.fed_by[key])
+
+
 # --- create and edit --------------------------------------------------------------------
 
 
@@ -124,6 +182,7 @@ def submission_create(
         metrics=metrics,
         items=items,
         today=timezone.localdate(at),
+        catalogue=_catalogue(),
     )
     submission = Submission(
         enterprise=enterprise,
@@ -140,7 +199,7 @@ def submission_create(
     try:
         with transaction.atomic():
             submission.save()
-            _rows_write(submission, clean)
+            _rows_write(submission, clean, created=True)
     except IntegrityError as error:
         # Lost a race with another create for the same quarter.
         existing = (
@@ -172,6 +231,7 @@ def submission_update(
         metrics=metrics,
         items=items,
         today=timezone.localdate(at),
+        catalogue=_catalogue(),
     )
     with transaction.atomic():
         locked = _lock(
@@ -422,11 +482,13 @@ def _save(
     submission.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _rows_write(submission: Submission, clean: CleanReport) -> None:
-    """Rewrite the row copies of the values and items (never approved while editable)."""
+def _rows_write(submission: Submission, clean: CleanReport, *, created: bool = False) -> None:
+    """Rewrite the row copies of the values and items (never approved while editable); a
+    report saved just now has none to delete."""
     approved = submission.status == Status.APPROVED
-    MetricValue.objects.filter(submission=submission).delete()
-    Item.objects.filter(submission=submission).delete()
+    if not created:
+        MetricValue.objects.filter(submission=submission).delete()
+        Item.objects.filter(submission=submission).delete()
     metric_ids = clean.metric_ids
     kind_ids = clean.item_kind_ids
     MetricValue.objects.bulk_create(
@@ -470,7 +532,7 @@ def _figures_changed(submission: Submission, *, by: User, at: dt.datetime, actio
     item_kinds = {str(item["kind"]) for item in submission.items_data}
     item_periods = [period_of(dt.date.fromisoformat(str(i["date"]))) for i in submission.items_data]
     recompute_request(
-        targets=targets_fed_by(metrics=set(submission.metrics_data), item_kinds=item_kinds),
+        targets=_targets_fed_by(metrics=set(submission.metrics_data), item_kinds=item_kinds),
         from_period=min([submission.period, *item_periods]),
         reason=f"{action} report {submission.pk}",
         by=by,
@@ -481,8 +543,15 @@ def _figures_changed(submission: Submission, *, by: User, at: dt.datetime, actio
 
 def _peers_changed(submission: Submission) -> None:
     """The quarter's peer statistics (outlier flags) move with its submitted reports; the
-    periodic sweep catches a refresh lost to a broker outage."""
-    period = submission.period
+    periodic sweep catches a refresh lost to a broker outage. In a batch, once at its end."""
+    batch = _batch.get()
+    if batch is not None:
+        batch.periods.add(submission.period)
+        return
+    _peers_refresh_after_commit(submission.period)
+
+
+def _peers_refresh_after_commit(period: int) -> None:
     transaction.on_commit(
         lambda: task_enqueue(
             "reporting.tasks.peer_stats_refresh", period, countdown=settings.DX_PEER_STATS_DELAY

@@ -111,6 +111,21 @@ def metric_from_json(value: Any, metric_type: str) -> Decimal | bool | int:
     return number
 
 
+@dataclass(frozen=True)
+class ReportCatalogue:
+    """What a report is checked against: the catalogue's metrics and item kinds by code."""
+
+    metrics: dict[str, Metric]
+    item_kinds: dict[str, ItemKind]
+
+
+def report_catalogue() -> ReportCatalogue:
+    return ReportCatalogue(
+        metrics={m.code: m for m in Metric.objects.all()},
+        item_kinds={k.code: k for k in ItemKind.objects.all()},
+    )
+
+
 def report_validate(
     *,
     enterprise: Enterprise,
@@ -118,12 +133,15 @@ def report_validate(
     metrics: dict[str, Any],
     items: list[dict[str, Any]],
     today: dt.date | None = None,
+    catalogue: ReportCatalogue | None = None,
 ) -> CleanReport:
+    """``catalogue`` (default: read now) lets a caller that checks many reports in a row
+    read the catalogue once."""
     errors: dict[str, list[str]] = {}
     _period_check(period, today, errors)
-    catalogue = {m.code: m for m in Metric.objects.all()}
-    kinds = {k.code: k for k in ItemKind.objects.all()}
-    clean_metrics = _metrics_clean(metrics, catalogue, errors)
+    read = catalogue or report_catalogue()
+    catalogue_metrics, kinds = read.metrics, read.item_kinds
+    clean_metrics = _metrics_clean(metrics, catalogue_metrics, errors)
     clean_items = _items_clean(items, kinds, period, errors)
     if errors:
         raise ValidationError(errors)
@@ -132,8 +150,8 @@ def report_validate(
         period=period,
         metrics=clean_metrics,
         items=clean_items,
-        metric_types={code: catalogue[code].type for code in clean_metrics},
-        metric_ids={code: catalogue[code].pk for code in clean_metrics},
+        metric_types={code: catalogue_metrics[code].type for code in clean_metrics},
+        metric_ids={code: catalogue_metrics[code].pk for code in clean_metrics},
         item_kind_ids={code: kind.pk for code, kind in kinds.items()},
     )
 
