@@ -21,7 +21,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from . import policies
 from .models import IdempotencyRecord
 
-
 policies_predicate = Callable[[policies.Actor], bool]
 
 
@@ -75,7 +74,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 def _may(request: Request, predicate: policies_predicate) -> bool:
     user = request.user
-    return bool(user and user.is_authenticated and predicate(user))  # type: ignore[arg-type]
+    return bool(user and user.is_authenticated and predicate(user))
 
 
 class PolicyPermission(permissions.BasePermission):
@@ -191,5 +190,5 @@ class IdempotentPostMixin:
         else:
             response = Response(record.body, status=record.status_code)
             response["Idempotent-Replayed"] = "true"
-        self.headers = {}  # type: ignore[attr-defined]
+        self.headers = {}
         return self.finalize_response(drf_request, response, *args, **kwargs)  # type: ignore[attr-defined]

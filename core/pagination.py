@@ -12,7 +12,9 @@ T = TypeVar("T")
 PAGE_SIZE = 50
 
 
-def page_of(request: HttpRequest, queryset: QuerySet[Any], *, per_page: int = PAGE_SIZE) -> Page[Any]:
+def page_of(
+    request: HttpRequest, queryset: QuerySet[Any], *, per_page: int = PAGE_SIZE
+) -> Page[Any]:
     """The page the URL asks for (``?page=N``; out of range: the nearest one)."""
     paginator = Paginator(queryset, per_page)
     return paginator.get_page(request.GET.get("page"))

@@ -22,7 +22,7 @@ def task_enqueue(name: str, *args: Any, countdown: float = 0) -> bool:
         # The task's module registers it when imported (Celery's autodiscovery is lazy).
         importlib.import_module(name.rpartition(".")[0])
         current_app.tasks[name].apply_async(args=args, countdown=countdown)
-    except Exception:  # noqa: BLE001 - any broker failure: the work stays recorded
+    except Exception:
         logger.warning(
             "Could not queue %s%r; a periodic sweep will pick it up.", name, args, exc_info=True
         )

@@ -19,7 +19,7 @@ def _code(obj: Any) -> str | None:
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class EnterpriseAdmin(SimpleHistoryAdmin):
     list_display = ("uscc", "name", "district", "park", "segment", "is_key", "above_scale")
     list_filter = ("is_key", "above_scale", "segment", "district")
     search_fields = ("uscc", "name", "name_en")
@@ -33,28 +33,41 @@ class EnterpriseAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
         return ("uscc",) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: Enterprise, form: Any, change: bool) -> None:
-        fields = {
-            "name": obj.name,
-            "name_en": obj.name_en,
-            "district": _code(obj.district),
-            "park": _code(obj.park),
-            "segment": _code(obj.segment),
-            "is_key": obj.is_key,
-            "above_scale": obj.above_scale,
-            "active_from": obj.active_from,
-            "active_until": obj.active_until,
-            "contact_email": obj.contact_email,
-        }
         if change:
-            current = Enterprise.objects.get(pk=obj.pk)
-            services.enterprise_update(enterprise=current, by=request.user, **fields)
-        else:
-            created = services.enterprise_create(uscc=obj.uscc, by=request.user, **fields)
-            obj.pk = created.pk
+            services.enterprise_update(
+                enterprise=Enterprise.objects.get(pk=obj.pk),
+                name=obj.name,
+                name_en=obj.name_en,
+                district=str(obj.district.code),
+                park=_code(obj.park),
+                segment=str(obj.segment.code),
+                is_key=obj.is_key,
+                above_scale=obj.above_scale,
+                active_from=obj.active_from,
+                active_until=obj.active_until,
+                contact_email=obj.contact_email,
+                by=request.user,
+            )
+            return
+        created = services.enterprise_create(
+            uscc=obj.uscc,
+            name=obj.name,
+            name_en=obj.name_en,
+            district=str(obj.district.code),
+            park=_code(obj.park),
+            segment=str(obj.segment.code),
+            is_key=obj.is_key,
+            above_scale=obj.above_scale,
+            active_from=obj.active_from,
+            active_until=obj.active_until,
+            contact_email=obj.contact_email,
+            by=request.user,
+        )
+        obj.pk = created.pk
 
 
 @admin.register(Provider)
-class ProviderAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class ProviderAdmin(SimpleHistoryAdmin):
     list_display = ("uscc", "name", "district")
     search_fields = ("uscc", "name")
     list_select_related = ("district",)
@@ -81,7 +94,7 @@ class ProviderAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Designation)
-class DesignationAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class DesignationAdmin(SimpleHistoryAdmin):
     list_display = ("kind", "name", "enterprise", "park", "provider", "granted_on", "revoked_on")
     list_filter = ("kind", "granted_on")
     search_fields = ("name", "reference", "enterprise__name", "park__name_zh", "provider__name")

@@ -16,9 +16,9 @@ from .uscc import validate_uscc
 def active_q(day: dt.date, prefix: str = "") -> Q:
     """Active on a day: started on or before it and not ended before it. The same rule as
     ``Enterprise.is_active_on`` in SQL (tests/enterprises/test_activity.py holds them equal)."""
-    return (Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": day})) & (
-        Q(**{f"{prefix}active_until__isnull": True}) | Q(**{f"{prefix}active_until__gte": day})
-    )
+    return (
+        Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": day})
+    ) & (Q(**{f"{prefix}active_until__isnull": True}) | Q(**{f"{prefix}active_until__gte": day}))
 
 
 class EnterpriseQuerySet(models.QuerySet["Enterprise"]):

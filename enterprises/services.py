@@ -93,12 +93,12 @@ def enterprise_update(
     name: str | Unset = UNSET,
     name_en: str | Unset = UNSET,
     district: str | Unset = UNSET,
-    park: str | None | Unset = UNSET,
+    park: str | Unset | None = UNSET,
     segment: str | Unset = UNSET,
     is_key: bool | Unset = UNSET,
     above_scale: bool | Unset = UNSET,
-    active_from: dt.date | None | Unset = UNSET,
-    active_until: dt.date | None | Unset = UNSET,
+    active_from: dt.date | Unset | None = UNSET,
+    active_until: dt.date | Unset | None = UNSET,
     contact_email: str | Unset = UNSET,
     by: Any = None,
 ) -> Enterprise:
@@ -119,9 +119,7 @@ def enterprise_update(
 
 
 @transaction.atomic
-def _enterprise_save(
-    *, enterprise: Enterprise, by: Any, changes: dict[str, Any]
-) -> Enterprise:
+def _enterprise_save(*, enterprise: Enterprise, by: Any, changes: dict[str, Any]) -> Enterprise:
     errors: dict[str, str] = {}
     creating = enterprise.pk is None
     before = {} if creating else _figure_state(enterprise)
@@ -308,13 +306,18 @@ def designation_update(
     name: str | Unset = UNSET,
     reference: str | Unset = UNSET,
     granted_on: dt.date | Unset = UNSET,
-    revoked_on: dt.date | None | Unset = UNSET,
+    revoked_on: dt.date | Unset | None = UNSET,
     by: Any = None,
 ) -> Designation:
     """Officials correct a designation or revoke it (``revoked_on``)."""
     designation = Designation.objects.select_for_update().get(pk=designation.pk)
     touched = [designation.granted_on, designation.revoked_on]
-    given = {"name": name, "reference": reference, "granted_on": granted_on, "revoked_on": revoked_on}
+    given = {
+        "name": name,
+        "reference": reference,
+        "granted_on": granted_on,
+        "revoked_on": revoked_on,
+    }
     changed = [field for field, value in given.items() if value is not UNSET]
     for field in changed:
         setattr(designation, field, given[field])
@@ -350,9 +353,7 @@ def _designations_changed(days: list[dt.date | None], designation: Designation, 
     )
 
 
-def _dates_check(
-    granted_on: dt.date, revoked_on: dt.date | None, errors: dict[str, str]
-) -> None:
+def _dates_check(granted_on: dt.date, revoked_on: dt.date | None, errors: dict[str, str]) -> None:
     if revoked_on and revoked_on < granted_on:
         errors["revoked_on"] = _("A designation cannot be revoked before it was granted.")
 

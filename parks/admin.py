@@ -11,7 +11,7 @@ from .models import Park
 
 
 @admin.register(Park)
-class ParkAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class ParkAdmin(SimpleHistoryAdmin):
     list_display = ("code", "name_zh", "name_en", "district")
     list_filter = ("district",)
     search_fields = ("code", "name_zh", "name_en")

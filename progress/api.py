@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,10 +39,10 @@ class CanReadProgress(permissions.BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and policies.can_read_progress(user))  # type: ignore[arg-type]
+        return bool(user and user.is_authenticated and policies.can_read_progress(user))
 
 
-class FigureSerializer(serializers.Serializer):
+class FigureSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Schema only: figures are rendered by ``figure_json`` for speed."""
 
     target = serializers.CharField()
@@ -61,11 +59,11 @@ class FigureSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
 
 
-class FigureListSerializer(serializers.Serializer):
+class FigureListSerializer(serializers.Serializer):  # type: ignore[type-arg]
     results = FigureSerializer(many=True)
 
 
-class RollupRunSerializer(serializers.ModelSerializer):
+class RollupRunSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     from_period = serializers.SerializerMethodField()
 
     class Meta:
@@ -86,7 +84,7 @@ class RollupRunSerializer(serializers.ModelSerializer):
         return period_format(run.from_period) if run.from_period is not None else None
 
 
-class RollupCreatedSerializer(serializers.Serializer):
+class RollupCreatedSerializer(serializers.Serializer):  # type: ignore[type-arg]
     id = serializers.IntegerField()
 
 
@@ -97,12 +95,16 @@ class _ProgressView(APIView):
     def user(self) -> User:
         return self.request.user  # type: ignore[return-value]
 
-    def scope(self, *, allow_all: bool = False) -> Scope | None:
-        """The scope asked for (None: "all", every scope the user may see), checked by the
-        access policy; the user's default scope when none is given."""
-        text = self.request.query_params.get("scope")
-        if allow_all and text == "all":
+    def scope_or_all(self) -> Scope | None:
+        """The scope asked for, or None for "all" (every scope the user may see)."""
+        if self.request.query_params.get("scope") == "all":
             return None
+        return self.scope()
+
+    def scope(self) -> Scope:
+        """The scope asked for, checked by the access policy; the user's default scope
+        when none is given."""
+        text = self.request.query_params.get("scope")
         try:
             scope = scope_resolve(text) if text else policies.default_scope(self.user)
         except ScopeError as error:
@@ -111,11 +113,14 @@ class _ProgressView(APIView):
             raise exceptions.PermissionDenied(_("You may only see your own park's figures."))
         return scope
 
-    def period(self, *, required: bool = False) -> int | None:
+    def period_or_latest(self) -> int:
+        """The quarter asked for; the last ended one by default."""
+        period = self.period()
+        return last_ended_period() if period is None else period
+
+    def period(self) -> int | None:
         text = self.request.query_params.get("period")
         if not text:
-            if required:
-                return last_ended_period()
             return None
         try:
             return period_parse(text)
@@ -145,7 +150,7 @@ class ProgressListView(_ProgressView):
     )
     def get(self, request: Request) -> Response:
         """Figures per target for a quarter and scope (default: the city, latest quarter)."""
-        scope = self.scope(allow_all=True)
+        scope = self.scope_or_all()
         period = self.period()
         code = request.query_params.get("target") or None
         if code and not Target.objects.filter(code=code).exists():
@@ -162,7 +167,6 @@ class ProgressSeriesView(_ProgressView):
         """A target's quarterly series in one scope, for charts."""
         target = self.target(code)
         scope = self.scope()
-        assert scope is not None
         rows = selectors.snapshot_series(target=target, scope=scope)
         return Response(
             {
@@ -183,8 +187,7 @@ class ProgressEvidenceView(_ProgressView):
         that claimed them, or the enterprises' reports and values."""
         target = self.target(code)
         scope = self.scope()
-        period = self.period(required=True)
-        assert scope is not None and period is not None
+        period = self.period_or_latest()
         return Response(selectors.evidence(target=target, period=period, scope=scope))
 
 
@@ -204,7 +207,7 @@ class RollupDetailView(APIView):
     @extend_schema(responses={200: RollupRunSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         """A rollup run and how it went."""
-        if not policies.can_read_rollups(request.user):  # type: ignore[arg-type]
+        if not policies.can_read_rollups(request.user):
             raise exceptions.PermissionDenied(_("Only officials and analysts see rollup runs."))
         run = selectors.rollup_get(run_id=pk)
         if run is None:

@@ -51,7 +51,10 @@ def first_period(target: Target) -> int:
 
 
 def figures_compute(
-    *, targets: Iterable[Target] | None = None, from_period: int | None = None, last: int | None = None
+    *,
+    targets: Iterable[Target] | None = None,
+    from_period: int | None = None,
+    last: int | None = None,
 ) -> list[Figure]:
     """All figures of the given targets (all by default) for quarters ≥ ``from_period``."""
     scopes = Scopes.load()
@@ -59,7 +62,9 @@ def figures_compute(
     return [
         figure
         for target in chosen
-        for figure in target_figures(target=target, scopes=scopes, last=last, from_period=from_period)
+        for figure in target_figures(
+            target=target, scopes=scopes, last=last, from_period=from_period
+        )
     ]
 
 

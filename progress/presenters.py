@@ -50,7 +50,9 @@ def figure_json(snapshot: Snapshot) -> FigureJSON:
         target=target.code,
         period=period_format(snapshot.period),
         scope=snapshot.scope,
-        actual=float(snapshot.actual) if is_share else number(snapshot.actual, whole=kind in WHOLE_KINDS),
+        actual=float(snapshot.actual)
+        if is_share
+        else number(snapshot.actual, whole=kind in WHOLE_KINDS),
         planned=_decimal(snapshot.planned),
         target_value=number(snapshot.target_value),
         percent_of_target=_decimal(snapshot.percent_of_target),

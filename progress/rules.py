@@ -138,7 +138,7 @@ def _scope_attribution_q(scope: Scope, district_field: str, park_field: str) -> 
 class DesignationCount(Rule):
     kind = RuleKind.DESIGNATION_COUNT
 
-    def counted(self, until: dt.date) -> QuerySet[Designation]:
+    def counted(self, until: dt.date) -> QuerySet[Any]:
         """Designations of the kind granted from ``counts_from`` to ``until`` (revoked ones
         included: the caller decides as of when), with the district and park they count
         for: an enterprise's → its district and park; a park's → the park and its district;
@@ -164,7 +164,12 @@ class DesignationCount(Rule):
         district = data["at_district"].astype("Float64")
         park = data["at_park"].astype("Float64")
         granted = pd.DataFrame(
-            {"district": district, "park": park, "period": quarters_of(data["granted_on"]), "value": 1}
+            {
+                "district": district,
+                "park": park,
+                "period": quarters_of(data["granted_on"]),
+                "value": 1,
+            }
         )
         # Revoked on end(P) means gone at P: the -1 lands in the revocation's own quarter.
         revoked = data["revoked_on"].notna()
@@ -336,12 +341,15 @@ class ItemDistinct(Rule):
 def _first_sightings(firsts: QuerySet[Any]) -> pd.DataFrame:
     inner, params = firsts.query.sql_with_params()
     quarter = quarter_sql("f.first")
+    # Only table names and SQL the ORM built are interpolated; values travel as parameters.
     sql = (
-        f"SELECT e.district_id, e.park_id, {quarter}, COUNT(*) FROM ({inner}) f"
+        f"SELECT e.district_id, e.park_id, {quarter}, COUNT(*) FROM ({inner}) f"  # noqa: S608
         f" JOIN {Enterprise._meta.db_table} e ON e.id = f.enterprise_id"
         f" GROUP BY e.district_id, e.park_id, {quarter}"
     )
-    return pd.DataFrame(sql_rows(sql, list(params)), columns=["district", "park", "period", "value"])
+    return pd.DataFrame(
+        sql_rows(sql, list(params)), columns=["district", "park", "period", "value"]
+    )
 
 
 # --- flow_sum ---------------------------------------------------------------------------
@@ -473,15 +481,20 @@ class FlagLatestCount(_MetricRule):
     def enterprises(self) -> EnterpriseQuerySet:
         return Enterprise.objects.filter(self.enterprise_q())
 
-    def transitions(self, last: int, *, enterprise_ids: QuerySet[Any] | None = None) -> pd.DataFrame:
+    def transitions(
+        self, last: int, *, enterprise_ids: QuerySet[Any] | None = None
+    ) -> pd.DataFrame:
         """(enterprise, quarter, flag) of each approved report up to ``last`` whose flag
         differs from the enterprise's previous approved report: the state changes there."""
-        metric_id = Metric.objects.filter(code=self.spec.source).values_list("pk", flat=True).first()
-        among = (enterprise_ids if enterprise_ids is not None else self.enterprises().values("id"))
+        metric_id = (
+            Metric.objects.filter(code=self.spec.source).values_list("pk", flat=True).first()
+        )
+        among = enterprise_ids if enterprise_ids is not None else self.enterprises().values("id")
         enterprises_sql, enterprises_params = among.query.sql_with_params()
         flag = "CASE WHEN mv.value > 0 THEN 1 ELSE 0 END"
+        # Only table names and SQL the ORM built are interpolated; values are parameters.
         sql = (
-            f"SELECT enterprise_id, period, flag FROM ("
+            f"SELECT enterprise_id, period, flag FROM ("  # noqa: S608
             f" SELECT s.enterprise_id, s.period, {flag} AS flag,"
             f" LAG({flag}, 1, -1) OVER (PARTITION BY s.enterprise_id ORDER BY s.period) AS previous"
             f" FROM {Submission._meta.db_table} s"
@@ -500,7 +513,9 @@ class FlagLatestCount(_MetricRule):
         (enterprises × quarters, 1/0, with the activity applied when ``active_only``) and
         whether each is active at each quarter's end."""
         enterprises = frame_fetch(
-            self.enterprises().values("id", "district_id", "park_id", "active_from", "active_until"),
+            self.enterprises().values(
+                "id", "district_id", "park_id", "active_from", "active_until"
+            ),
             ["id", "district_id", "park_id", "active_from", "active_until"],
         ).set_index("id")
         reports = self.transitions(periods[-1])
@@ -528,8 +543,9 @@ class FlagLatestCount(_MetricRule):
         """The enterprises the figure of ``period`` counts in ``scope`` (same states)."""
         enterprises, flagged, _active = self.states([period])
         in_scope = set(
-            Enterprise.objects.filter(scope.enterprise_q(), pk__in=list(enterprises.index))
-            .values_list("pk", flat=True)
+            Enterprise.objects.filter(
+                scope.enterprise_q(), pk__in=list(enterprises.index)
+            ).values_list("pk", flat=True)
         )
         column = flagged[period]
         return [int(pk) for pk in column[column > 0].index if pk in in_scope]

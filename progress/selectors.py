@@ -61,7 +61,7 @@ def evidence(*, target: Target, period: int, scope: Scope) -> Evidence:
         period=period_format(period),
         scope=str(scope),
         rule=target.rule,
-        **found,  # type: ignore[typeddict-item]
+        **found,
     )
 
 

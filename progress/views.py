@@ -36,14 +36,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Progress is for officials, analysts and park managers."))
     scope = _scope(request)
     try:
-        period: int | None = period_parse(request.GET["period"]) if request.GET.get("period") else None
+        period: int | None = (
+            period_parse(request.GET["period"]) if request.GET.get("period") else None
+        )
     except PeriodError:
         period = None
     periods = selectors.snapshot_periods()
     if period is None and periods:
         period = periods[-1]
     figures = list(
-        selectors.snapshot_list(user=user, scope=scope, period=period).select_related("target__plan")
+        selectors.snapshot_list(user=user, scope=scope, period=period).select_related(
+            "target__plan"
+        )
     )
     context = {
         "figures": figures,

@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import Item, MetricValue, ReminderDigest, Submission
 
 
-class MetricValueInline(admin.TabularInline):
+class MetricValueInline(admin.TabularInline):  # type: ignore[type-arg]
     model = MetricValue
     fields = readonly_fields = ("metric", "value", "approved")
     extra = 0
@@ -18,7 +18,7 @@ class MetricValueInline(admin.TabularInline):
         return False
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(admin.TabularInline):  # type: ignore[type-arg]
     model = Item
     fields = readonly_fields = (
         "kind",
@@ -85,7 +85,7 @@ class SubmissionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ReminderDigest)
-class ReminderDigestAdmin(admin.ModelAdmin):
+class ReminderDigestAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["recipient", "week", "sent_at"]
     list_filter = ["week"]
     readonly_fields = ["recipient", "week", "sent_at"]

@@ -79,8 +79,8 @@ class SubmissionFilter(django_filters.FilterSet):
     def __init__(self, *args: Any, parks: QuerySet[Park] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if parks is not None:
-            self.filters["park"].queryset = parks  # type: ignore[attr-defined]
-            self.form.fields["park"].queryset = parks  # type: ignore[attr-defined]
+            self.filters["park"].queryset = parks
+            self.form.fields["park"].queryset = parks
 
     def filter_enterprise(
         self, queryset: QuerySet[Submission], name: str, value: str

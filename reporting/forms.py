@@ -171,8 +171,7 @@ class ItemForm(forms.Form):
     def __init__(self, *args: Any, kinds: Sequence[ItemKind], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kinds = list(kinds)
-        kind_field = self.fields["kind"]
-        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field = cast(forms.ChoiceField, self.fields["kind"])
         kind_field.choices = [("", "—"), *((kind.code, kind.name) for kind in self.kinds)]
         for name in attribute_names(self.kinds):
             values: list[str] = []
@@ -288,6 +287,5 @@ class CompletenessFilterForm(forms.Form):
 
     def __init__(self, *args: Any, scopes: Sequence[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["scope"]
-        assert isinstance(field, forms.ChoiceField)
+        field = cast(forms.ChoiceField, self.fields["scope"])
         field.choices = list(scopes)

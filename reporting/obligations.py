@@ -24,13 +24,14 @@ def reporting_periods(enterprise: Enterprise, *, today: dt.date) -> list[int]:
 
 
 def owes_report(enterprise: Enterprise, period: int, *, today: dt.date) -> bool:
-    return (
-        PROGRAMME_FIRST_PERIOD <= period <= last_ended_period(today)
-        and enterprise.is_active_on(period_end(period))
+    return PROGRAMME_FIRST_PERIOD <= period <= last_ended_period(today) and enterprise.is_active_on(
+        period_end(period)
     )
 
 
-def obligated_enterprises(period: int, *, among: EnterpriseQuerySet | None = None) -> EnterpriseQuerySet:
+def obligated_enterprises(
+    period: int, *, among: EnterpriseQuerySet | None = None
+) -> EnterpriseQuerySet:
     """The enterprises (of ``among``, default all) that owe the quarter's report."""
     enterprises = among if among is not None else Enterprise.objects.all()
     if period < PROGRAMME_FIRST_PERIOD:

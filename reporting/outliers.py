@@ -94,9 +94,7 @@ def outlier_flags(*, submissions: Iterable[Submission]) -> dict[int, list[Flag]]
 def peer_stats_compute(*, periods: Iterable[int]) -> dict[tuple[int, int], PeerFigures]:
     """Median and MAD per (metric id, quarter) over the submitted and approved reports."""
     values = _values_frame(
-        MetricValue.objects.filter(
-            period__in=list(periods), submission__status__in=PEER_STATUSES
-        )
+        MetricValue.objects.filter(period__in=list(periods), submission__status__in=PEER_STATUSES)
     )
     if values.empty:
         return {}
@@ -158,7 +156,9 @@ def _history_flags(own: pd.DataFrame) -> pd.DataFrame:
 def _peer_stats(periods: list[int]) -> pd.DataFrame:
     """The stored figures of these quarters; quarters never stored are computed now."""
     rows = list(
-        PeerStat.objects.filter(period__in=periods).values_list("metric_id", "period", "median", "mad")
+        PeerStat.objects.filter(period__in=periods).values_list(
+            "metric_id", "period", "median", "mad"
+        )
     )
     stored = {period for _metric, period, _median, _mad in rows}
     missing = [p for p in periods if p not in stored]

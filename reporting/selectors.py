@@ -16,9 +16,9 @@ from targets.models import Metric
 from targets.periods import last_ended_period, period_due_on, period_format
 from targets.scopes import CITY, Scope
 
+from .audit import Action, change_reason_parse
 from .models import Submission
 from .obligations import obligated_enterprises
-from .audit import Action, change_reason_parse
 from .validation import metric_from_json
 
 Status = Submission.Status
@@ -117,9 +117,7 @@ def _item_key(item: Mapping[str, Any]) -> str:
     return f"{item.get('kind')}:{identifier_normalise(str(item.get('identifier', '')))}"
 
 
-def items_diff(
-    old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]
-) -> list[Change]:
+def items_diff(old: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]) -> list[Change]:
     before = {_item_key(item): dict(item) for item in old}
     after = {_item_key(item): dict(item) for item in new}
     changes: list[Change] = []
@@ -214,9 +212,7 @@ class Completeness:
     due_on: dt.date
 
 
-def completeness(
-    *, period: int, scope: Scope = CITY, today: dt.date | None = None
-) -> Completeness:
+def completeness(*, period: int, scope: Scope = CITY, today: dt.date | None = None) -> Completeness:
     today = today or timezone.localdate()
     due_on = period_due_on(period)
     cutoff = timezone.make_aware(dt.datetime.combine(due_on + dt.timedelta(days=1), dt.time()))

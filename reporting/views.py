@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -55,7 +55,7 @@ from .forms import (
 )
 from .models import Submission
 from .obligations import owes_report, reporting_periods
-from .outliers import outlier_flags
+from .outliers import Flag, outlier_flags
 
 Status = Submission.Status
 EDITABLE = (Status.DRAFT, Status.RETURNED)
@@ -63,9 +63,8 @@ PREFILLED_SEMANTICS = (Metric.Semantics.STOCK, Metric.Semantics.FLAG)
 
 
 def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+    """The logged-in user (every view here requires a login)."""
+    return cast(User, request.user)
 
 
 def _require(allowed: Callable[[policies.Actor], bool]) -> Callable[..., Any]:
@@ -156,7 +155,9 @@ def _kinds_json(kinds: Iterable[ItemKind]) -> dict[str, Any]:
     }
 
 
-def _prefill(enterprise: Enterprise, period: int, metrics: list[Metric]) -> tuple[dict, str]:
+def _prefill(
+    enterprise: Enterprise, period: int, metrics: list[Metric]
+) -> tuple[dict[str, Any], str]:
     """Stocks and flags of the previous quarter's report; flows start empty every quarter."""
     previous = Submission.objects.filter(enterprise=enterprise, period=period - 1).first()
     if previous is None:
@@ -306,7 +307,7 @@ def _display(value: Any, metric: Metric) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def _change(row: dict[str, Any], metric: Metric) -> tuple[str, str]:
+def _change(row: selectors.MetricComparison, metric: Metric) -> tuple[str, str]:
     delta = row.get("delta")
     if delta is None or delta == 0:
         return ("", "") if not row.get("changed") or row.get("previous") is None else ("≠", "")
@@ -315,7 +316,7 @@ def _change(row: dict[str, Any], metric: Metric) -> tuple[str, str]:
 
 
 def _value_groups(
-    submission: Submission, flags: list[dict[str, Any]]
+    submission: Submission, flags: list[Flag]
 ) -> tuple[list[tuple[str, list[dict[str, Any]]]], str | None]:
     diff = selectors.submission_diff_previous(submission=submission)
     metrics = {m.code: m for m in Metric.objects.all()}
@@ -409,7 +410,7 @@ def _history(submission: Submission) -> list[dict[str, Any]]:
 
 
 def _change_display(
-    change: dict[str, Any], names: dict[str, str], statuses: dict[str, str]
+    change: selectors.Change, names: dict[str, str], statuses: dict[str, str]
 ) -> dict[str, Any]:
     field = str(change["field"])
     old, new = change["old"], change["new"]
@@ -485,10 +486,11 @@ def _review_action(
     needs_comment: bool,
 ) -> HttpResponse:
     submission = _readable(request, pk)
+    form: ActionForm | CommentForm
     if needs_comment:
-        form: ActionForm | CommentForm = CommentForm(request.POST)
-        if not form.is_valid():
-            return _report_page(request, submission, comment_form=form)
+        form = comment_form = CommentForm(request.POST)
+        if not comment_form.is_valid():
+            return _report_page(request, submission, comment_form=comment_form)
     else:
         form = ActionForm(request.POST)
         if not form.is_valid():
@@ -544,7 +546,11 @@ def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _filtered(
-    request: HttpRequest, queryset: Any, *, defaults: dict[str, str] | None = None, parks: Any = None
+    request: HttpRequest,
+    queryset: Any,
+    *,
+    defaults: dict[str, str] | None = None,
+    parks: Any = None,
 ) -> SubmissionFilter:
     """The report lists' filters from the URL (defaults fill in what the URL leaves out)."""
     params = request.GET.copy()
@@ -654,4 +660,3 @@ def completeness(request: HttpRequest) -> HttpResponse:
         "due_on": figures.due_on.isoformat(),
     }
     return render(request, "reporting/completeness.html", context)
-

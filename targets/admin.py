@@ -20,7 +20,21 @@ from .rules import rule_parse
 class TargetForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Target
-        fields = "__all__"
+        fields = [
+            "plan",
+            "group",
+            "name_zh",
+            "name_en",
+            "unit_zh",
+            "unit_en",
+            "comparator",
+            "value",
+            "counts_from",
+            "deadline",
+            "baseline_date",
+            "baseline_value",
+            "rule",
+        ]
 
     def clean_rule(self) -> Any:
         rule = self.cleaned_data["rule"]
@@ -37,7 +51,7 @@ class MilestoneInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Target)
-class TargetAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class TargetAdmin(SimpleHistoryAdmin):
     form = TargetForm
     list_display = ("code", "name", "plan", "comparator", "value", "counts_from", "deadline")
     list_filter = ("plan", "group", "comparator")
@@ -63,7 +77,7 @@ class TargetAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class MilestoneAdmin(SimpleHistoryAdmin):
     list_display = ("target", "date", "value")
     list_select_related = ("target",)
 

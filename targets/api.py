@@ -6,14 +6,13 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import IsAuthenticated
 
-
 from .models import DesignationKind, District, ItemKind, Metric, Plan, Segment, Target
 from .selectors import metric_list, target_list
 
 _READ_ERRORS = {401: None, 404: None}
 
 
-class DistrictSerializer(serializers.ModelSerializer):
+class DistrictSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     name = serializers.CharField(source="name_zh")
 
     class Meta:
@@ -27,7 +26,7 @@ class SegmentSerializer(DistrictSerializer):
         fields = ["code", "name", "name_en"]
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     name = serializers.CharField(source="name_zh")
 
     class Meta:
@@ -46,7 +45,7 @@ class PlanSerializer(serializers.ModelSerializer):
         ]
 
 
-class MetricSerializer(serializers.ModelSerializer):
+class MetricSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     name = serializers.CharField(source="name_zh")
     unit = serializers.CharField(source="unit_zh")
     min = serializers.DecimalField(
@@ -72,7 +71,7 @@ class MetricSerializer(serializers.ModelSerializer):
         ]
 
 
-class ItemKindSerializer(serializers.ModelSerializer):
+class ItemKindSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     name = serializers.CharField(source="name_zh")
 
     class Meta:
@@ -88,7 +87,7 @@ class ItemKindSerializer(serializers.ModelSerializer):
         ]
 
 
-class DesignationKindSerializer(serializers.ModelSerializer):
+class DesignationKindSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     name = serializers.CharField(source="name_zh")
 
     class Meta:
@@ -96,12 +95,12 @@ class DesignationKindSerializer(serializers.ModelSerializer):
         fields = ["code", "subject", "name", "name_en"]
 
 
-class MilestoneSerializer(serializers.Serializer):
+class MilestoneSerializer(serializers.Serializer):  # type: ignore[type-arg]
     date = serializers.DateField()
     value = serializers.FloatField()
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
     name = serializers.CharField(source="name_zh")
     unit = serializers.CharField(source="unit_zh")
@@ -132,7 +131,7 @@ class TargetSerializer(serializers.ModelSerializer):
         return target.baseline_as_json()
 
 
-class _CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+class _CatalogueViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     permission_classes = [IsAuthenticated]

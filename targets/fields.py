@@ -74,4 +74,3 @@ class PeriodSerializerField(serializers.Field):  # type: ignore[type-arg]
 
     def to_representation(self, value: int) -> str:
         return period_format(value)
-

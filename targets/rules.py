@@ -96,7 +96,9 @@ def rule_parse(rule: Any, *, catalogue: bool = True) -> RuleSpec:
         )
     kind = RuleKind(kind_text)
     key = _SOURCE_KEY[kind]
-    allowed = {"kind", key, "enterprises"} | ({"where"} if kind is RuleKind.ITEM_DISTINCT else set())
+    allowed = {"kind", key, "enterprises"} | (
+        {"where"} if kind is RuleKind.ITEM_DISTINCT else set()
+    )
     unknown = sorted(set(rule) - allowed)
     if unknown:
         problems.append(
@@ -140,7 +142,7 @@ def _enterprises_parse(raw: Any, problems: list[str], catalogue: bool) -> dict[s
     if raw in (None, {}):
         return {}
     if not isinstance(raw, dict):
-        problems.append(_("“enterprises” is an object such as {\"is_key\": true}."))
+        problems.append(_('“enterprises” is an object such as {"is_key": true}.'))
         return {}
     lookups: dict[str, Any] = {}
     for name, value in raw.items():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -183,7 +183,9 @@ def target_save(*, target: Target, by: Any, fields: Iterable[str] | None = None)
         target.save()
     else:
         target.save(update_fields=list(fields))
-    recompute_request(targets=[target.code], from_period=None, reason=f"target {target.code}", by=by)
+    recompute_request(
+        targets=[target.code], from_period=None, reason=f"target {target.code}", by=by
+    )
     return target
 
 

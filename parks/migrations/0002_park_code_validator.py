@@ -5,20 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('parks', '0001_initial'),
+        ("parks", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalpark',
-            name='code',
-            field=models.CharField(db_index=True, max_length=30, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_-]{1,30}$', 'Use 1-30 letters, digits, “-” or “_” (codes appear in addresses).')], verbose_name='code'),
+            model_name="historicalpark",
+            name="code",
+            field=models.CharField(
+                db_index=True,
+                max_length=30,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9_-]{1,30}$",
+                        "Use 1-30 letters, digits, “-” or “_” (codes appear in addresses).",
+                    )
+                ],
+                verbose_name="code",
+            ),
         ),
         migrations.AlterField(
-            model_name='park',
-            name='code',
-            field=models.CharField(max_length=30, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_-]{1,30}$', 'Use 1-30 letters, digits, “-” or “_” (codes appear in addresses).')], verbose_name='code'),
+            model_name="park",
+            name="code",
+            field=models.CharField(
+                max_length=30,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9_-]{1,30}$",
+                        "Use 1-30 letters, digits, “-” or “_” (codes appear in addresses).",
+                    )
+                ],
+                verbose_name="code",
+            ),
         ),
     ]

@@ -6,53 +6,121 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('targets', '0001_initial'),
+        ("targets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupRun',
+            name="RollupRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('full', 'Full rebuild'), ('incremental', 'Incremental')], max_length=12)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('from_period', models.PositiveIntegerField(blank=True, null=True)),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('snapshots_written', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("full", "Full rebuild"), ("incremental", "Incremental")],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("from_period", models.PositiveIntegerField(blank=True, null=True)),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("snapshots_written", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-requested_at'],
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='Snapshot',
+            name="Snapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.PositiveIntegerField()),
-                ('scope', models.CharField(max_length=60)),
-                ('actual', models.DecimalField(decimal_places=4, max_digits=20)),
-                ('planned', models.DecimalField(decimal_places=2, max_digits=20, null=True)),
-                ('target_value', models.DecimalField(decimal_places=4, max_digits=20, null=True)),
-                ('percent_of_target', models.DecimalField(decimal_places=1, max_digits=12, null=True)),
-                ('status', models.CharField(choices=[('achieved', 'Achieved'), ('on_track', 'On track'), ('at_risk', 'At risk'), ('off_track', 'Off track'), ('missed', 'Missed')], max_length=10, null=True)),
-                ('projected_at_deadline', models.DecimalField(decimal_places=2, max_digits=20, null=True)),
-                ('projected_attainment', models.PositiveIntegerField(null=True)),
-                ('share_of_city', models.DecimalField(decimal_places=1, max_digits=12, null=True)),
-                ('computed_at', models.DateTimeField()),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='targets.target')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.PositiveIntegerField()),
+                ("scope", models.CharField(max_length=60)),
+                ("actual", models.DecimalField(decimal_places=4, max_digits=20)),
+                ("planned", models.DecimalField(decimal_places=2, max_digits=20, null=True)),
+                ("target_value", models.DecimalField(decimal_places=4, max_digits=20, null=True)),
+                (
+                    "percent_of_target",
+                    models.DecimalField(decimal_places=1, max_digits=12, null=True),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("achieved", "Achieved"),
+                            ("on_track", "On track"),
+                            ("at_risk", "At risk"),
+                            ("off_track", "Off track"),
+                            ("missed", "Missed"),
+                        ],
+                        max_length=10,
+                        null=True,
+                    ),
+                ),
+                (
+                    "projected_at_deadline",
+                    models.DecimalField(decimal_places=2, max_digits=20, null=True),
+                ),
+                ("projected_attainment", models.PositiveIntegerField(null=True)),
+                ("share_of_city", models.DecimalField(decimal_places=1, max_digits=12, null=True)),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="targets.target",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['period', 'scope'], name='progress_sn_period_373bf1_idx')],
-                'constraints': [models.UniqueConstraint(fields=('target', 'period', 'scope'), name='snapshot_unique_figure')],
+                "indexes": [
+                    models.Index(fields=["period", "scope"], name="progress_sn_period_373bf1_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("target", "period", "scope"), name="snapshot_unique_figure"
+                    )
+                ],
             },
         ),
     ]

@@ -4,34 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0001_initial'),
+        ("reporting", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalsubmission',
-            name='first_submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first submitted at'),
+            model_name="historicalsubmission",
+            name="first_submitted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first submitted at"),
         ),
         migrations.AddField(
-            model_name='submission',
-            name='first_submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first submitted at'),
+            model_name="submission",
+            name="first_submitted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first submitted at"),
         ),
         migrations.CreateModel(
-            name='ReminderDigest',
+            name="ReminderDigest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.CharField(max_length=200, verbose_name='recipient')),
-                ('week', models.CharField(help_text='e.g. 2024-W07', max_length=8, verbose_name='ISO week')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=200, verbose_name="recipient")),
+                (
+                    "week",
+                    models.CharField(
+                        help_text="e.g. 2024-W07", max_length=8, verbose_name="ISO week"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
             ],
             options={
-                'verbose_name': 'reminder digest',
-                'verbose_name_plural': 'reminder digests',
-                'constraints': [models.UniqueConstraint(fields=('recipient', 'week'), name='reminder_digest_once_a_week')],
+                "verbose_name": "reminder digest",
+                "verbose_name_plural": "reminder digests",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("recipient", "week"), name="reminder_digest_once_a_week"
+                    )
+                ],
             },
         ),
     ]

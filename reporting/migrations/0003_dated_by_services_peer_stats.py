@@ -6,41 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0002_historicalsubmission_first_submitted_at_and_more'),
-        ('targets', '0002_recompute_request'),
+        ("reporting", "0002_historicalsubmission_first_submitted_at_and_more"),
+        ("targets", "0002_recompute_request"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalsubmission',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at'),
+            model_name="historicalsubmission",
+            name="created_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, verbose_name="created at"
+            ),
         ),
         migrations.AlterField(
-            model_name='submission',
-            name='created_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at'),
+            model_name="submission",
+            name="created_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, verbose_name="created at"
+            ),
         ),
         migrations.AlterField(
-            model_name='submission',
-            name='updated_at',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated at'),
+            model_name="submission",
+            name="updated_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, verbose_name="updated at"
+            ),
         ),
         migrations.CreateModel(
-            name='PeerStat',
+            name="PeerStat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.PositiveIntegerField()),
-                ('median', models.FloatField()),
-                ('mad', models.FloatField()),
-                ('values', models.PositiveIntegerField()),
-                ('computed_at', models.DateTimeField()),
-                ('metric', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='targets.metric')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.PositiveIntegerField()),
+                ("median", models.FloatField()),
+                ("mad", models.FloatField()),
+                ("values", models.PositiveIntegerField()),
+                ("computed_at", models.DateTimeField()),
+                (
+                    "metric",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="targets.metric",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('metric', 'period'), name='peer_stat_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("metric", "period"), name="peer_stat_unique")
+                ],
             },
         ),
     ]

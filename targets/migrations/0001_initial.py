@@ -2,13 +2,13 @@
 
 import django.db.models.deletion
 import simple_history.models
-import targets.models
 from django.conf import settings
 from django.db import migrations, models
 
+import targets.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,208 +17,472 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DesignationKind',
+            name="DesignationKind",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='code')),
-                ('subject', models.CharField(choices=[('enterprise', 'enterprise'), ('park', 'park'), ('provider', 'service provider'), ('enterprise_or_provider', 'enterprise or service provider'), ('programme', 'the programme')], max_length=30, verbose_name='subject')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="code")),
+                (
+                    "subject",
+                    models.CharField(
+                        choices=[
+                            ("enterprise", "enterprise"),
+                            ("park", "park"),
+                            ("provider", "service provider"),
+                            ("enterprise_or_provider", "enterprise or service provider"),
+                            ("programme", "the programme"),
+                        ],
+                        max_length=30,
+                        verbose_name="subject",
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'designation kind',
-                'verbose_name_plural': 'designation kinds',
-                'ordering': ['id'],
+                "verbose_name": "designation kind",
+                "verbose_name_plural": "designation kinds",
+                "ordering": ["id"],
             },
             bases=(targets.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='District',
+            name="District",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=6, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=50, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=50, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=6, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=50, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=50, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'district',
-                'verbose_name_plural': 'districts',
-                'ordering': ['code'],
+                "verbose_name": "district",
+                "verbose_name_plural": "districts",
+                "ordering": ["code"],
             },
             bases=(targets.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='ItemKind',
+            name="ItemKind",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='code')),
-                ('dedupe', models.CharField(choices=[('identifier', 'identifier (once across all enterprises)'), ('enterprise+identifier', 'enterprise and identifier')], max_length=30, verbose_name='de-duplication key')),
-                ('identifier_label_zh', models.CharField(max_length=100, verbose_name='identifier label (Chinese)')),
-                ('identifier_label_en', models.CharField(max_length=100, verbose_name='identifier label (English)')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('attributes', models.JSONField(blank=True, default=dict, verbose_name='allowed attributes')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="code")),
+                (
+                    "dedupe",
+                    models.CharField(
+                        choices=[
+                            ("identifier", "identifier (once across all enterprises)"),
+                            ("enterprise+identifier", "enterprise and identifier"),
+                        ],
+                        max_length=30,
+                        verbose_name="de-duplication key",
+                    ),
+                ),
+                (
+                    "identifier_label_zh",
+                    models.CharField(max_length=100, verbose_name="identifier label (Chinese)"),
+                ),
+                (
+                    "identifier_label_en",
+                    models.CharField(max_length=100, verbose_name="identifier label (English)"),
+                ),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                (
+                    "attributes",
+                    models.JSONField(blank=True, default=dict, verbose_name="allowed attributes"),
+                ),
             ],
             options={
-                'verbose_name': 'item kind',
-                'verbose_name_plural': 'item kinds',
-                'ordering': ['id'],
+                "verbose_name": "item kind",
+                "verbose_name_plural": "item kinds",
+                "ordering": ["id"],
             },
             bases=(targets.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Metric',
+            name="Metric",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='code')),
-                ('type', models.CharField(choices=[('integer', 'integer'), ('decimal', 'decimal'), ('boolean', 'yes/no'), ('level', 'level 0-5')], max_length=10, verbose_name='type')),
-                ('semantics', models.CharField(choices=[('flow', 'flow (this quarter)'), ('stock', 'stock (at quarter end)'), ('flag', 'flag (yes/no)')], max_length=10, verbose_name='semantics')),
-                ('group', models.CharField(choices=[('talent', 'Talent'), ('investment', 'Investment and revenue'), ('transformation', 'Transformation'), ('systems', 'Information systems'), ('maturity', 'Maturity')], max_length=20, verbose_name='group')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('min_value', models.DecimalField(decimal_places=4, max_digits=20, null=True, verbose_name='minimum')),
-                ('max_value', models.DecimalField(decimal_places=4, max_digits=20, null=True, verbose_name='maximum')),
-                ('unit_zh', models.CharField(blank=True, max_length=20, verbose_name='unit (Chinese)')),
-                ('unit_en', models.CharField(blank=True, max_length=20, verbose_name='unit (English)')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="code")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("integer", "integer"),
+                            ("decimal", "decimal"),
+                            ("boolean", "yes/no"),
+                            ("level", "level 0-5"),
+                        ],
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "semantics",
+                    models.CharField(
+                        choices=[
+                            ("flow", "flow (this quarter)"),
+                            ("stock", "stock (at quarter end)"),
+                            ("flag", "flag (yes/no)"),
+                        ],
+                        max_length=10,
+                        verbose_name="semantics",
+                    ),
+                ),
+                (
+                    "group",
+                    models.CharField(
+                        choices=[
+                            ("talent", "Talent"),
+                            ("investment", "Investment and revenue"),
+                            ("transformation", "Transformation"),
+                            ("systems", "Information systems"),
+                            ("maturity", "Maturity"),
+                        ],
+                        max_length=20,
+                        verbose_name="group",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "min_value",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=20, null=True, verbose_name="minimum"
+                    ),
+                ),
+                (
+                    "max_value",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=20, null=True, verbose_name="maximum"
+                    ),
+                ),
+                (
+                    "unit_zh",
+                    models.CharField(blank=True, max_length=20, verbose_name="unit (Chinese)"),
+                ),
+                (
+                    "unit_en",
+                    models.CharField(blank=True, max_length=20, verbose_name="unit (English)"),
+                ),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'metric',
-                'verbose_name_plural': 'metrics',
-                'ordering': ['position', 'id'],
+                "verbose_name": "metric",
+                "verbose_name_plural": "metrics",
+                "ordering": ["position", "id"],
             },
             bases=(targets.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Plan',
+            name="Plan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('issuer_zh', models.CharField(blank=True, max_length=200, verbose_name='issuer')),
-                ('document_no', models.CharField(blank=True, max_length=100, verbose_name='document number')),
-                ('issued_on', models.DateField(blank=True, null=True, verbose_name='issued on')),
-                ('period_start', models.DateField(verbose_name='period start')),
-                ('period_end', models.DateField(verbose_name='period end')),
-                ('level', models.CharField(max_length=20, verbose_name='level')),
-                ('source', models.CharField(blank=True, max_length=100, verbose_name='source document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                ("issuer_zh", models.CharField(blank=True, max_length=200, verbose_name="issuer")),
+                (
+                    "document_no",
+                    models.CharField(blank=True, max_length=100, verbose_name="document number"),
+                ),
+                ("issued_on", models.DateField(blank=True, null=True, verbose_name="issued on")),
+                ("period_start", models.DateField(verbose_name="period start")),
+                ("period_end", models.DateField(verbose_name="period end")),
+                ("level", models.CharField(max_length=20, verbose_name="level")),
+                (
+                    "source",
+                    models.CharField(blank=True, max_length=100, verbose_name="source document"),
+                ),
             ],
             options={
-                'verbose_name': 'plan',
-                'verbose_name_plural': 'plans',
-                'ordering': ['period_start', 'code'],
+                "verbose_name": "plan",
+                "verbose_name_plural": "plans",
+                "ordering": ["period_start", "code"],
             },
             bases=(targets.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=100, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=100, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=30, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=100, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=100, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'industry segment',
-                'verbose_name_plural': 'industry segments',
-                'ordering': ['id'],
+                "verbose_name": "industry segment",
+                "verbose_name_plural": "industry segments",
+                "ordering": ["id"],
             },
             bases=(targets.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalTarget',
+            name="HistoricalTarget",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, max_length=50, verbose_name='code')),
-                ('group', models.CharField(max_length=30, verbose_name='group')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('unit_zh', models.CharField(blank=True, max_length=20, verbose_name='unit (Chinese)')),
-                ('unit_en', models.CharField(blank=True, max_length=20, verbose_name='unit (English)')),
-                ('comparator', models.CharField(choices=[('at_least', 'at least'), ('approximately', 'approximately')], max_length=20, verbose_name='comparator')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='target value')),
-                ('counts_from', models.DateField(verbose_name='counts from')),
-                ('deadline', models.DateField(verbose_name='deadline')),
-                ('baseline_date', models.DateField(verbose_name='baseline date')),
-                ('baseline_value', models.DecimalField(blank=True, decimal_places=4, help_text="Leave empty to use the city's actual value in the baseline quarter.", max_digits=20, null=True, verbose_name='baseline value')),
-                ('rule', models.JSONField(verbose_name='rule')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='targets.plan')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(db_index=True, max_length=50, verbose_name="code")),
+                ("group", models.CharField(max_length=30, verbose_name="group")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                (
+                    "unit_zh",
+                    models.CharField(blank=True, max_length=20, verbose_name="unit (Chinese)"),
+                ),
+                (
+                    "unit_en",
+                    models.CharField(blank=True, max_length=20, verbose_name="unit (English)"),
+                ),
+                (
+                    "comparator",
+                    models.CharField(
+                        choices=[("at_least", "at least"), ("approximately", "approximately")],
+                        max_length=20,
+                        verbose_name="comparator",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=20, verbose_name="target value"
+                    ),
+                ),
+                ("counts_from", models.DateField(verbose_name="counts from")),
+                ("deadline", models.DateField(verbose_name="deadline")),
+                ("baseline_date", models.DateField(verbose_name="baseline date")),
+                (
+                    "baseline_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Leave empty to use the city's actual value in the baseline quarter.",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="baseline value",
+                    ),
+                ),
+                ("rule", models.JSONField(verbose_name="rule")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="targets.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical target',
-                'verbose_name_plural': 'historical targets',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical target",
+                "verbose_name_plural": "historical targets",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, unique=True, verbose_name='code')),
-                ('group', models.CharField(max_length=30, verbose_name='group')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('name_zh', models.CharField(max_length=200, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('unit_zh', models.CharField(blank=True, max_length=20, verbose_name='unit (Chinese)')),
-                ('unit_en', models.CharField(blank=True, max_length=20, verbose_name='unit (English)')),
-                ('comparator', models.CharField(choices=[('at_least', 'at least'), ('approximately', 'approximately')], max_length=20, verbose_name='comparator')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='target value')),
-                ('counts_from', models.DateField(verbose_name='counts from')),
-                ('deadline', models.DateField(verbose_name='deadline')),
-                ('baseline_date', models.DateField(verbose_name='baseline date')),
-                ('baseline_value', models.DecimalField(blank=True, decimal_places=4, help_text="Leave empty to use the city's actual value in the baseline quarter.", max_digits=20, null=True, verbose_name='baseline value')),
-                ('rule', models.JSONField(verbose_name='rule')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='targets.plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, unique=True, verbose_name="code")),
+                ("group", models.CharField(max_length=30, verbose_name="group")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("name_zh", models.CharField(max_length=200, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                (
+                    "unit_zh",
+                    models.CharField(blank=True, max_length=20, verbose_name="unit (Chinese)"),
+                ),
+                (
+                    "unit_en",
+                    models.CharField(blank=True, max_length=20, verbose_name="unit (English)"),
+                ),
+                (
+                    "comparator",
+                    models.CharField(
+                        choices=[("at_least", "at least"), ("approximately", "approximately")],
+                        max_length=20,
+                        verbose_name="comparator",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=4, max_digits=20, verbose_name="target value"
+                    ),
+                ),
+                ("counts_from", models.DateField(verbose_name="counts from")),
+                ("deadline", models.DateField(verbose_name="deadline")),
+                ("baseline_date", models.DateField(verbose_name="baseline date")),
+                (
+                    "baseline_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="Leave empty to use the city's actual value in the baseline quarter.",
+                        max_digits=20,
+                        null=True,
+                        verbose_name="baseline value",
+                    ),
+                ),
+                ("rule", models.JSONField(verbose_name="rule")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="targets.plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'target',
-                'verbose_name_plural': 'targets',
-                'ordering': ['position', 'id'],
+                "verbose_name": "target",
+                "verbose_name_plural": "targets",
+                "ordering": ["position", "id"],
             },
             bases=(targets.models.BilingualNameMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMilestone',
+            name="HistoricalMilestone",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='value')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('target', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='targets.target')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "value",
+                    models.DecimalField(decimal_places=4, max_digits=20, verbose_name="value"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="targets.target",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical milestone',
-                'verbose_name_plural': 'historical milestones',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical milestone",
+                "verbose_name_plural": "historical milestones",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('value', models.DecimalField(decimal_places=4, max_digits=20, verbose_name='value')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='targets.target')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "value",
+                    models.DecimalField(decimal_places=4, max_digits=20, verbose_name="value"),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="milestones",
+                        to="targets.target",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'milestone',
-                'verbose_name_plural': 'milestones',
-                'ordering': ['target', 'date'],
-                'constraints': [models.UniqueConstraint(fields=('target', 'date'), name='milestone_unique_date')],
+                "verbose_name": "milestone",
+                "verbose_name_plural": "milestones",
+                "ordering": ["target", "date"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("target", "date"), name="milestone_unique_date")
+                ],
             },
         ),
     ]

@@ -6,29 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('targets', '0001_initial'),
+        ("targets", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecomputeRequest',
+            name="RecomputeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('targets', models.JSONField(blank=True, null=True, verbose_name='targets')),
-                ('from_period', models.PositiveIntegerField(blank=True, null=True, verbose_name='from quarter')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('requested_at', models.DateTimeField(verbose_name='requested at')),
-                ('run_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='rollup run')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("targets", models.JSONField(blank=True, null=True, verbose_name="targets")),
+                (
+                    "from_period",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="from quarter"),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                ("requested_at", models.DateTimeField(verbose_name="requested at")),
+                (
+                    "run_id",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="rollup run"),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recompute request',
-                'verbose_name_plural': 'recompute requests',
-                'ordering': ['requested_at', 'id'],
-                'indexes': [models.Index(condition=models.Q(('run_id__isnull', True)), fields=['requested_at'], name='recompute_pending_idx')],
+                "verbose_name": "recompute request",
+                "verbose_name_plural": "recompute requests",
+                "ordering": ["requested_at", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("run_id__isnull", True)),
+                        fields=["requested_at"],
+                        name="recompute_pending_idx",
+                    )
+                ],
             },
         ),
     ]

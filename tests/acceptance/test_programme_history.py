@@ -127,7 +127,7 @@ class History:
     def post(self, url: str, body: dict[str, Any], expect: int = 201) -> dict[str, Any]:
         response = self.official.post(url, body, format="json")
         assert response.status_code == expect, (url, body, response.content)
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
     def reference_data(self) -> None:
         for code, district in ((P1, PUDONG), (P2, PUDONG), (P3, XUHUI)):
@@ -441,7 +441,7 @@ class History:
             "/api/v1/progress/", {"period": period, "target": target, "scope": scope}
         )
         assert response.status_code == 200, response.content
-        return response.json()["results"]  # type: ignore[no-any-return]
+        return response.json()["results"]
 
     def figure(self, target: str, period: str, scope: str = "city") -> dict[str, Any]:
         results = self.figures(target, period, scope)
@@ -479,7 +479,7 @@ class History:
 
 
 @pytest.fixture(scope="module")
-def history(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def history(django_db_setup, django_db_blocker):
     with (
         mock.patch("django.utils.timezone.now", return_value=FROZEN_NOW),
         django_db_blocker.unblock(),
@@ -514,7 +514,7 @@ NO_PLAN = {
 # ---------------------------------------------------------------------------------------
 # designation_count
 # ---------------------------------------------------------------------------------------
-def test_sf_bench_city_series(history):  # type: ignore[no-untyped-def]
+def test_sf_bench_city_series(history):
     f = history.figure
     # No figure before the quarter containing counts_from (2023-01-01 → 2023Q1).
     assert history.figures("SH23-SF-BENCH", "2022Q4") == []
@@ -566,7 +566,7 @@ def test_sf_bench_city_series(history):  # type: ignore[no-untyped-def]
     expect(f("SH23-SF-BENCH", "2026Q3"), actual=2, planned=10.0, status="missed")
 
 
-def test_sf_bench_districts_and_parks(history):  # type: ignore[no-untyped-def]
+def test_sf_bench_districts_and_parks(history):
     f = history.figure
     # 2024Q1 city 3 (E2 P1 Pudong, E4 P3 Xuhui, E3 P2 Pudong).
     # Pudong: E2 + E3 = 2 → 100 × 2/3 = 66.67 → 66.7. Xuhui: 1 → 33.3.
@@ -582,7 +582,7 @@ def test_sf_bench_districts_and_parks(history):  # type: ignore[no-untyped-def]
     expect(f("SH23-SF-BENCH", "2024Q2", f"district:{PUDONG}"), actual=2, share_of_city=100.0)
 
 
-def test_park_designation_counts_in_park_district_and_city(history):  # type: ignore[no-untyped-def]
+def test_park_designation_counts_in_park_district_and_city(history):
     f = history.figure
     # P1 granted 2024-02-01; P3's 2022-06-01 is before counts_from.
     expect(f("SH23-PARK", "2023Q4"), actual=0)
@@ -605,7 +605,7 @@ def test_park_designation_counts_in_park_district_and_city(history):  # type: ig
     expect(f("SH23-PARK", "2023Q4", f"park:{P1}"), actual=0, share_of_city=None)
 
 
-def test_provider_designations_count_in_the_providers_district(history):  # type: ignore[no-untyped-def]
+def test_provider_designations_count_in_the_providers_district(history):
     f = history.figure
     # excellent_provider granted 2023-08-01 to a Xuhui provider.
     expect(f("SH23-PROVIDER", "2023Q2"), actual=0)
@@ -620,7 +620,7 @@ def test_provider_designations_count_in_the_providers_district(history):  # type
     expect(f("SH23-IIP", "2024Q2", f"park:{P1}"), actual=1, share_of_city=50.0)
 
 
-def test_programme_designation_counts_in_the_city_only(history):  # type: ignore[no-untyped-def]
+def test_programme_designation_counts_in_the_city_only(history):
     f = history.figure
     # regulatory_platform granted 2023-11-11 → 2023Q4 city 1 ≥ 1 → achieved; 100.0 %.
     # Projection: (8092,0) (8093,0) (8094,0) (8095,1): slope 0.3, ȳ 0.25, x̄ 8093.5;
@@ -640,7 +640,7 @@ def test_programme_designation_counts_in_the_city_only(history):  # type: ignore
             assert row["actual"] == 0, row
 
 
-def test_aic_pilot_planned_status_and_projection(history):  # type: ignore[no-untyped-def]
+def test_aic_pilot_planned_status_and_projection(history):
     f = history.figure
     # Cumulative pilot designations (the 2021-12-31 one never counts):
     # 2022Q1 2, Q2 5, Q3 7, Q4 8, 2023Q1 12, Q2 13, Q3 18, Q4 18, 2024Q1 17 (revoked
@@ -728,7 +728,7 @@ def test_aic_pilot_planned_status_and_projection(history):  # type: ignore[no-un
 # ---------------------------------------------------------------------------------------
 # item_distinct
 # ---------------------------------------------------------------------------------------
-def test_ai_drug_shared_identifier_counts_once_per_scope(history):  # type: ignore[no-untyped-def]
+def test_ai_drug_shared_identifier_counts_once_per_scope(history):
     f = history.figure
     # 2023Q1: E2's item dated 2022-12-15 < counts_from → 0 (its report is 2023Q1).
     expect(f("SH23-AI-DRUG", "2023Q1"), actual=0)
@@ -756,7 +756,7 @@ def test_ai_drug_shared_identifier_counts_once_per_scope(history):  # type: igno
     expect(f("SH23-AI-DRUG", "2023Q3", f"district:{XUHUI}"), actual=1, share_of_city=50.0)
 
 
-def test_scenarios_are_distinct_per_enterprise(history):  # type: ignore[no-untyped-def]
+def test_scenarios_are_distinct_per_enterprise(history):
     f = history.figure
     # 2023Q1: E1 "AI质检" → 1.
     expect(f("SH23-SCENARIO", "2023Q1"), actual=1)
@@ -776,12 +776,12 @@ def test_scenarios_are_distinct_per_enterprise(history):  # type: ignore[no-unty
     expect(f("SH23-SCENARIO", "2023Q3", f"park:{P2}"), actual=0, share_of_city=0.0)
 
 
-def test_scenarios_stage_a_counted_the_then_approved_report(history):  # type: ignore[no-untyped-def]
+def test_scenarios_stage_a_counted_the_then_approved_report(history):
     # Before the reopen, E3's 2023Q2 report (with "数字孪生") was approved → 3 + 1 = 4.
     expect(history.stage_a[("SH23-SCENARIO", "2023Q2", "city")], actual=4)
 
 
-def test_item_counts_by_its_own_date_not_its_reports_quarter(history):  # type: ignore[no-untyped-def]
+def test_item_counts_by_its_own_date_not_its_reports_quarter(history):
     f = history.figure
     # E8's 2024Q1 report holds a device approved 2023-12-20: item date ≤ end(2023Q4).
     expect(f("SH23-DEVICE", "2023Q3"), actual=0)
@@ -790,7 +790,7 @@ def test_item_counts_by_its_own_date_not_its_reports_quarter(history):  # type: 
     expect(f("SH23-DEVICE", "2023Q4", f"district:{XUHUI}"), actual=1, share_of_city=100.0)
 
 
-def test_standards_with_and_without_the_level_filter(history):  # type: ignore[no-untyped-def]
+def test_standards_with_and_without_the_level_filter(history):
     f = history.figure
     # SH23-STANDARD (all levels, from 2023-01-01):
     # 2024Q4: E1 GB/T12345-2024 → 1. 2025Q1: + E2 T/SHPA001-2025 (group) + E3
@@ -810,7 +810,7 @@ def test_standards_with_and_without_the_level_filter(history):  # type: ignore[n
     expect(f("SH23-STANDARD", "2025Q2", f"park:{P3}"), actual=1, share_of_city=33.3)
 
 
-def test_cn25_standard_where_filter_and_counts_from(history):  # type: ignore[no-untyped-def]
+def test_cn25_standard_where_filter_and_counts_from(history):
     f = history.figure
     # counts_from 2025-01-01: no figure for 2024Q4.
     assert history.figures("CN25-STANDARD", "2024Q4") == []
@@ -866,14 +866,14 @@ def test_cn25_standard_where_filter_and_counts_from(history):  # type: ignore[no
 # ---------------------------------------------------------------------------------------
 # flow_sum
 # ---------------------------------------------------------------------------------------
-def test_talent_flow_while_returned_and_approved(history):  # type: ignore[no-untyped-def]
+def test_talent_flow_while_returned_and_approved(history):
     # Stage A: E2's 2023Q1 report (100) returned → only E1's 4; E1's 2022Q4 5 is before
     # counts_from. 2023Q2: + E3 7 (still approved then) + E4 3 → 14.
     expect(history.stage_a[("SH23-TALENT-HIGH", "2023Q1", "city")], actual=4)
     expect(history.stage_a[("SH23-TALENT-HIGH", "2023Q2", "city")], actual=14)
 
 
-def test_talent_flow_after_correction_and_reopen(history):  # type: ignore[no-untyped-def]
+def test_talent_flow_after_correction_and_reopen(history):
     f = history.figure
     assert history.figures("SH23-TALENT-HIGH", "2022Q4") == []
     # Stage B: E2 corrected to 6 and approved → 2023Q1: 4 + 6 = 10.
@@ -925,7 +925,7 @@ def test_talent_flow_after_correction_and_reopen(history):  # type: ignore[no-un
 # ---------------------------------------------------------------------------------------
 # flag_ever_count
 # ---------------------------------------------------------------------------------------
-def test_self_upgrade_ever(history):  # type: ignore[no-untyped-def]
+def test_self_upgrade_ever(history):
     f = history.figure
     # Approved self_upgrade = yes from 2022Q1 on: E1 2022Q1, E8 2022Q1, E4 2022Q3.
     # E7's 2021Q4 is before counts_from; E2's 2022Q2 was returned.
@@ -963,7 +963,7 @@ def test_self_upgrade_ever(history):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------------------------
 # flag_latest_count
 # ---------------------------------------------------------------------------------------
-def test_cloud_latest_count_key_enterprises(history):  # type: ignore[no-untyped-def]
+def test_cloud_latest_count_key_enterprises(history):
     f = history.figure
     # Key: E1, E2, E3, E4, E7 (E8's yes does not count: not key).
     # E7's only report is 2021Q4 (yes): its latest at every P → counts.
@@ -1011,7 +1011,7 @@ def test_cloud_latest_count_key_enterprises(history):  # type: ignore[no-untyped
 # ---------------------------------------------------------------------------------------
 # flag_latest_share
 # ---------------------------------------------------------------------------------------
-def test_coverage_share_city(history):  # type: ignore[no-untyped-def]
+def test_coverage_share_city(history):
     f = history.figure
     # Above-scale active at end(P): 2024Q4: E1 E2 E3 E4 E6 E9 F1 F2 = 8;
     # 2025Q1, Q2: + F3..F10 (from 2025-02-15) = 16; 2025Q3: + E5 (from 2025-08-01) = 17;
@@ -1059,7 +1059,7 @@ def test_coverage_share_city(history):  # type: ignore[no-untyped-def]
     )
 
 
-def test_coverage_share_in_parks_and_districts(history):  # type: ignore[no-untyped-def]
+def test_coverage_share_in_parks_and_districts(history):
     f = history.figure
     # P1 (E1, E2, E9, all above scale): 2025Q1 E1 → 1/3 = 33.3; 2025Q2 E1 + E2 → 66.7.
     # share_of_city never applies to flag_latest_share.
@@ -1074,7 +1074,7 @@ def test_coverage_share_in_parks_and_districts(history):  # type: ignore[no-unty
     expect(f("CN25-COVERAGE", "2025Q1", f"district:{HUANGPU}"), actual=0.0)
 
 
-def test_approvals_and_designation_changes_schedule_their_own_rollups(history):  # type: ignore[no-untyped-def]
+def test_approvals_and_designation_changes_schedule_their_own_rollups(history):
     f = history.figure
     # Stage C, after the last requested rollup: E9's approved 2025Q3 report with 7 backbone
     # talents → SH23-TALENT-CORE 2025Q3 = 7 (and still 7 in 2026Q3).
@@ -1091,7 +1091,7 @@ def test_approvals_and_designation_changes_schedule_their_own_rollups(history): 
 # ---------------------------------------------------------------------------------------
 # API contract
 # ---------------------------------------------------------------------------------------
-def test_figure_shape_and_default_period(history):  # type: ignore[no-untyped-def]
+def test_figure_shape_and_default_period(history):
     row = history.figure("SH23-SF-BENCH", "2024Q1")
     assert set(row) >= FIGURE_FIELDS
     assert isinstance(row["computed_at"], str)
@@ -1115,16 +1115,16 @@ def _errors_are_field_lists(body: Any) -> None:
         assert all(isinstance(message, str) and message for message in messages), body
 
 
-def _reports_of(history, name: str, period: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def _reports_of(history, name: str, period: str) -> list[dict[str, Any]]:
     response = history.official.get(
         "/api/v1/submissions/", {"enterprise": USCC[name], "period": period}
     )
     assert response.status_code == 200
     body = response.json()
-    return body["results"] if isinstance(body, dict) else body  # type: ignore[no-any-return]
+    return body["results"] if isinstance(body, dict) else body
 
 
-def test_duplicate_quarter_answers_409_with_the_existing_id(history):  # type: ignore[no-untyped-def]
+def test_duplicate_quarter_answers_409_with_the_existing_id(history):
     existing = history.reports[("E1", "2023Q1")]["id"]
     response = history.reporters["E1"].post(
         "/api/v1/submissions/",
@@ -1135,7 +1135,7 @@ def test_duplicate_quarter_answers_409_with_the_existing_id(history):  # type: i
     assert response.json()["id"] == existing
 
 
-def test_stale_version_answers_409(history):  # type: ignore[no-untyped-def]
+def test_stale_version_answers_409(history):
     client = history.reporters["E9"]
     created = client.post(
         "/api/v1/submissions/",
@@ -1159,7 +1159,7 @@ def test_stale_version_answers_409(history):  # type: ignore[no-untyped-def]
     assert now["metrics"]["talent_high_end_new"] == 2
 
 
-def test_idempotency_key_replay_creates_nothing_twice(history):  # type: ignore[no-untyped-def]
+def test_idempotency_key_replay_creates_nothing_twice(history):
     client = history.reporters["E9"]
     body = {"enterprise": USCC["E9"], "period": "2026Q2", "metrics": metrics(talent=1)}
     first = client.post("/api/v1/submissions/", body, format="json", HTTP_IDEMPOTENCY_KEY="acc-1")
@@ -1191,7 +1191,7 @@ def test_idempotency_key_replay_creates_nothing_twice(history):  # type: ignore[
     assert len(rows) == 1
 
 
-def test_roles_on_progress(history):  # type: ignore[no-untyped-def]
+def test_roles_on_progress(history):
     anonymous = APIClient()
     assert anonymous.get("/api/v1/progress/", {"period": "2024Q1"}).status_code == 401
     assert anonymous.post("/api/v1/rollups/", {}, format="json").status_code == 401
@@ -1200,7 +1200,7 @@ def test_roles_on_progress(history):  # type: ignore[no-untyped-def]
     assert reporter.post("/api/v1/rollups/", {}, format="json").status_code == 403
 
 
-def test_another_enterprises_report_is_404(history):  # type: ignore[no-untyped-def]
+def test_another_enterprises_report_is_404(history):
     report_id = history.reports[("E1", "2023Q1")]["id"]
     assert history.reporters["E2"].get(f"/api/v1/submissions/{report_id}/").status_code == 404
     assert history.reporters["E1"].get(f"/api/v1/submissions/{report_id}/").status_code == 200
@@ -1227,7 +1227,7 @@ def test_another_enterprises_report_is_404(history):  # type: ignore[no-untyped-
         ("2027Q1", {}, [], "period"),
     ],
 )
-def test_invalid_reports_are_refused_per_field_and_save_nothing(  # type: ignore[no-untyped-def]
+def test_invalid_reports_are_refused_per_field_and_save_nothing(
     history, period, body_metrics, items, field
 ):
     with mock.patch("django.utils.timezone.now", return_value=FROZEN_NOW):

@@ -39,7 +39,7 @@ def log_out(page: Page) -> None:
 
 
 @pytest.fixture
-def people(db):  # type: ignore[no-untyped-def]
+def people(db):
     park = factories.ParkFactory(code="ZJ-HT", name_zh="张江药谷", name_en="Zhangjiang")
     enterprise = cast(
         Enterprise,
@@ -57,7 +57,7 @@ def people(db):  # type: ignore[no-untyped-def]
     return reporter, official
 
 
-def test_report_is_submitted_returned_corrected_and_approved(page: Page, live_server, people):  # type: ignore[no-untyped-def]
+def test_report_is_submitted_returned_corrected_and_approved(page: Page, live_server, people):
     reporter, official = people
     base = live_server.url
 

@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import override_settings
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def test_healthz_answers_503_when_the_broker_is_down(client):
 
 def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
     def broken(*args, **kwargs):
-        raise RuntimeError("database gone")
+        raise OperationalError("database gone")
 
     monkeypatch.setattr(connection, "cursor", broken)
     response = client.get("/healthz")

@@ -59,9 +59,9 @@ def _placeholders(text: str) -> Counter[str]:
 
 def _reset_django_translations() -> None:
     """Forget loaded catalogues (what Django does itself when a .mo file changes)."""
-    trans_real._translations = {}  # type: ignore[attr-defined]
-    trans_real._default = None  # type: ignore[attr-defined]
-    trans_real._active = trans_real.Local()  # type: ignore[attr-defined]
+    trans_real._translations = {}
+    trans_real._default = None
+    trans_real._active = trans_real.Local()
 
 
 @pytest.fixture(scope="session")

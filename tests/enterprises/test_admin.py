@@ -59,7 +59,8 @@ def test_granting_later_in_the_admin_takes_the_designation_out_of_the_earlier_qu
     assert bench_actual("2024Q3") == 1
     assert figures() == figures_after_full_rebuild()
     record = Designation.history.filter(id=benchmark.pk).first()
-    assert record is not None and record.history_user.username == "zhang"
+    assert record is not None
+    assert record.history_user.username == "zhang"
 
 
 def test_deleting_a_designation_in_the_admin_recomputes_its_figures(

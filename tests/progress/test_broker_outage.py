@@ -32,7 +32,7 @@ def broker_down(settings) -> Iterator[None]:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     eager = app.conf.task_always_eager
     previous = {name: app.conf[name] for name in BROKER_SETTINGS}
-    app.conf.update({name: UNREACHABLE for name in BROKER_SETTINGS})
+    app.conf.update(dict.fromkeys(BROKER_SETTINGS, UNREACHABLE))
     app.conf.task_always_eager = False
     app._after_fork()  # forget pooled connections to the real broker
     try:
@@ -68,7 +68,9 @@ def test_an_approval_while_the_broker_is_down_commits_and_the_sweep_catches_up(
 ):
     as_official = client_for(official)
 
-    approved = as_official.post(f"/api/v1/submissions/{submitted_report}/approve/", {}, format="json")
+    approved = as_official.post(
+        f"/api/v1/submissions/{submitted_report}/approve/", {}, format="json"
+    )
 
     assert approved.status_code == 200, approved.content
     assert approved.json()["status"] == "approved"
@@ -82,13 +84,12 @@ def test_an_approval_while_the_broker_is_down_commits_and_the_sweep_catches_up(
     services.rollup_sweep(at=timezone.now() + dt.timedelta(minutes=1, seconds=1))
 
     pending.refresh_from_db()
+    assert pending.run_id is not None
     assert RollupRun.objects.get(pk=pending.run_id).status == RollupRun.Status.DONE
     assert talent("2024Q1") == 7
 
 
-def test_a_rebuild_requested_while_the_broker_is_down_is_run_by_the_sweep(
-    official, broker_down
-):
+def test_a_rebuild_requested_while_the_broker_is_down_is_run_by_the_sweep(official, broker_down):
     response = client_for(official).post("/api/v1/rollups/", {}, format="json")
 
     assert response.status_code == 202

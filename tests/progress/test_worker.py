@@ -82,12 +82,12 @@ def _worker_start(broker: str, *, beat: bool = False) -> subprocess.Popen[bytes]
     # A file, not a pipe: nobody reads a pipe while the worker runs, and a full one blocks it.
     log = tempfile.NamedTemporaryFile(prefix="worker-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    process.log_path = log.name  # type: ignore[attr-defined]
+    process.log_path = log.name
     return process
 
 
 def _worker_output(process: subprocess.Popen[bytes]) -> str:
-    return Path(process.log_path).read_text(errors="replace")[-3000:]  # type: ignore[attr-defined]
+    return Path(process.log_path).read_text(errors="replace")[-3000:]
 
 
 def _worker_stop(process: subprocess.Popen[bytes]) -> None:
@@ -103,7 +103,7 @@ def _broker(url: str) -> Iterator[None]:
     """Point this process's Celery app at ``url`` and stop running tasks eagerly."""
     eager = app.conf.task_always_eager
     previous = {name: app.conf[name] for name in BROKER_SETTINGS}
-    app.conf.update({name: url for name in BROKER_SETTINGS})
+    app.conf.update(dict.fromkeys(BROKER_SETTINGS, url))
     app.conf.task_always_eager = False
     _connections_reset()
     try:
@@ -117,7 +117,7 @@ def _broker(url: str) -> Iterator[None]:
 def _connections_reset() -> None:
     """Forget pooled broker connections, so the next publish uses the current broker URL
     (what Celery itself does in a forked child)."""
-    app._after_fork()  # type: ignore[attr-defined]
+    app._after_fork()
 
 
 @pytest.fixture
@@ -205,7 +205,7 @@ def _wait_ready(process: subprocess.Popen[bytes]) -> None:
     pytest.fail("The worker did not answer a ping within 60 s")
 
 
-def _poll_actual(client, target: str, period: str) -> object:  # type: ignore[no-untyped-def]
+def _poll_actual(client, target: str, period: str) -> object:
     deadline = time.monotonic() + 60
     actual: object = None
     while time.monotonic() < deadline:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reporting.outliers import outlier_flags
 from reporting.models import Submission
+from reporting.outliers import outlier_flags
 from tests.factories import approved_report
 
 from .helpers import Q1_2024, new_enterprise

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 Q1_2024 = 2024 * 4
 
 
-def hand_in(enterprise, period=Q1_2024):  # type: ignore[no-untyped-def]
+def hand_in(enterprise, period=Q1_2024):
     reporter = cast(User, factories.ReporterFactory(enterprise=enterprise))
     submission = services.submission_create(
         enterprise=enterprise, period=period, metrics={}, items=[], by=reporter

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 Q1_2024 = 2024 * 4
 
 
-def submitted(enterprise, *, period=Q1_2024, metrics=None):  # type: ignore[no-untyped-def]
+def submitted(enterprise, *, period=Q1_2024, metrics=None):
     reporter = cast(User, factories.ReporterFactory(enterprise=enterprise))
     submission = services.submission_create(
         enterprise=enterprise, period=period, metrics=metrics or {}, items=[], by=reporter

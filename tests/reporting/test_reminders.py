@@ -16,6 +16,7 @@ from .helpers import Q1_2024, report_create, report_submitted
 
 pytestmark = pytest.mark.django_db
 
+
 def at(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
 

@@ -159,7 +159,7 @@ def test_an_item_dated_before_the_reports_quarter_widens_the_recompute_to_its_qu
     services.submission_approve(submission=submission, by=official)
     request = RecomputeRequest.objects.get()
     assert request.from_period == 2023 * 4 + 3  # 2023Q4
-    assert "SH23-AI-DRUG" in request.targets
+    assert "SH23-AI-DRUG" in (request.targets or [])
 
 
 def test_a_refused_approval_records_nothing(reporter, official, enterprise):
