@@ -7,14 +7,17 @@ import itertools
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Role, User
 from enterprises.models import Designation, Enterprise, Provider
 from enterprises.uscc import uscc_check_character
 from parks.models import Park
+from progress.models import Snapshot
 from reporting.models import Item, MetricValue, Submission
-from targets.models import DesignationKind, District, ItemKind, Metric, Segment
+from reporting.normalise import identifier_normalise
+from targets.models import DesignationKind, District, ItemKind, Metric, Segment, Target
 
 _serial = itertools.count(1)
 
@@ -114,55 +117,54 @@ class ReporterFactory(UserFactory):
 
 
 class SubmissionFactory(DjangoModelFactory):
-    """A bare report row; tests of rules use ``approved_report`` below for values and items."""
+    """A report written straight into the tables (no workflow), with its value and item
+    rows: for tests of rules, rollups and pages. ``metrics`` and ``items`` are as the API
+    takes them; the traits ``submitted``, ``approved`` and ``returned`` set the status (a
+    draft by default), and only an approved report's rows count."""
 
     class Meta:
         model = Submission
+        skip_postgeneration_save = True
+
+    class Params:
+        metrics: dict[str, object] = {}
+        items: list[dict[str, object]] = []
+        submitted = factory.Trait(status=Submission.Status.SUBMITTED)
+        approved = factory.Trait(status=Submission.Status.APPROVED)
+        returned = factory.Trait(status=Submission.Status.RETURNED)
 
     enterprise = factory.SubFactory(EnterpriseFactory)
     period = 2024 * 4  # 2024Q1
     status = Submission.Status.DRAFT
+    metrics_data = factory.LazyAttribute(lambda o: {k: str(v) for k, v in o.metrics.items()})
+    items_data = factory.LazyAttribute(lambda o: list(o.items))
+
+    @factory.post_generation
+    def rows(obj, create, extracted, **kwargs):
+        if create:
+            _rows_write(obj)
 
 
-def approved_report(
-    *,
-    enterprise: Enterprise,
-    period: int,
-    metrics: dict[str, object] | None = None,
-    items: list[dict[str, object]] | None = None,
-    status: str = Submission.Status.APPROVED,
-) -> Submission:
-    """Write a report straight into the tables (no workflow), for rule and rollup tests."""
-    metrics = metrics or {}
-    items = items or []
-    approved = status == Submission.Status.APPROVED
-    submission = Submission.objects.create(
-        enterprise=enterprise,
-        period=period,
-        status=status,
-        metrics_data={k: str(v) for k, v in metrics.items()},
-        items_data=items,
-    )
+def _rows_write(submission: Submission) -> None:
+    approved = submission.status == Submission.Status.APPROVED
     by_code = {m.code: m for m in Metric.objects.all()}
     MetricValue.objects.bulk_create(
         MetricValue(
             submission=submission,
-            enterprise=enterprise,
-            period=period,
+            enterprise=submission.enterprise,
+            period=submission.period,
             metric=by_code[code],
-            value=Decimal(str(int(value) if isinstance(value, bool) else value)),
+            value=Decimal(str(int(value == "True") if value in ("True", "False") else value)),
             approved=approved,
         )
-        for code, value in metrics.items()
+        for code, value in submission.metrics_data.items()
     )
     kinds = {k.code: k for k in ItemKind.objects.all()}
-    from reporting.normalise import identifier_normalise
-
     Item.objects.bulk_create(
         Item(
             submission=submission,
-            enterprise=enterprise,
-            period=period,
+            enterprise=submission.enterprise,
+            period=submission.period,
             kind=kinds[str(row["kind"])],
             identifier=str(row["identifier"]),
             identifier_key=identifier_normalise(str(row["identifier"])),
@@ -171,6 +173,21 @@ def approved_report(
             attributes=row.get("attributes", {}),
             approved=approved,
         )
-        for row in items
+        for row in submission.items_data
     )
-    return submission
+
+
+class SnapshotFactory(DjangoModelFactory):
+    """A stored figure (what the rollup writes), for tests of the pages and the API."""
+
+    class Meta:
+        model = Snapshot
+
+    class Params:
+        code = "SH23-SF-BENCH"
+
+    target = factory.LazyAttribute(lambda o: Target.objects.get(code=o.code))
+    period = 2025 * 4 + 3  # 2025Q4
+    scope = "city"
+    actual = Decimal(3)
+    computed_at = factory.LazyFunction(timezone.now)

@@ -16,7 +16,7 @@ from accounts.models import User
 from enterprises.models import Enterprise
 from reporting.models import Submission
 from tests import factories
-from tests.factories import approved_report
+from tests.factories import SubmissionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,10 +47,11 @@ def people(db):
             name="上海示例生物医药有限公司", park=park, district=park.district
         ),
     )
-    approved_report(
+    SubmissionFactory(
         enterprise=enterprise,
         period=2023 * 4 + 3,
         metrics={"digital_staff": 30, "revenue": 800, "cloud_adopted": True, "dcmm_level": 2},
+        approved=True,
     )
     reporter = cast(User, factories.ReporterFactory(username="qiye", enterprise=enterprise))
     official = cast(User, factories.OfficialFactory(username="jingxin"))

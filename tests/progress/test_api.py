@@ -11,7 +11,7 @@ from progress import services
 from progress.models import RollupRun
 from targets.models import DesignationKind
 from targets.periods import period_parse
-from tests.factories import approved_report
+from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,19 @@ def figures(enterprise, other_enterprise):
         Designation.objects.create(
             kind=kind, enterprise=enterprise, granted_on=dt.date.fromisoformat(granted)
         )
-    approved_report(
+    SubmissionFactory(
         enterprise=enterprise,
         period=Q("2023Q1"),
         items=[
             {"kind": "ai_drug_clinical", "identifier": "ＣＴＲ２０２４ 0001", "date": "2023-02-01"}
         ],
+        approved=True,
     )
-    approved_report(
+    SubmissionFactory(
         enterprise=other_enterprise,
         period=Q("2023Q2"),
         items=[{"kind": "ai_drug_clinical", "identifier": "CTR20240001", "date": "2023-05-01"}],
+        approved=True,
     )
     services.snapshots_rebuild()
 
@@ -152,10 +154,11 @@ def test_evidence_of_designations_lists_those_counted(as_official, figures):
 
 
 def test_evidence_of_flags_and_flows_names_the_reports(as_official, enterprise):
-    report = approved_report(
+    report = SubmissionFactory(
         enterprise=enterprise,
         period=Q("2023Q1"),
         metrics={"talent_high_end_new": 5, "cloud_adopted": True, "self_upgrade": True},
+        approved=True,
     )
     enterprise.is_key = True
     enterprise.save()

@@ -12,7 +12,7 @@ from enterprises.models import Designation, Enterprise
 from targets.models import DesignationKind
 from targets.periods import period_parse
 from tests import factories
-from tests.factories import approved_report
+from tests.factories import SubmissionFactory
 from tests.progress.helpers import actuals_of, figures_of
 
 pytestmark = pytest.mark.django_db
@@ -135,13 +135,17 @@ def drug(identifier: str, date: str) -> dict[str, object]:
 def test_the_same_drug_from_two_enterprises_counts_once_but_in_each_park(
     enterprise, other_enterprise
 ):
-    approved_report(
+    SubmissionFactory(
         enterprise=enterprise,
         period=Q("2023Q1"),
         items=[drug("ＣＴＲ２０２４ 0001", "2023-03-31"), drug("CTR-OLD", "2022-12-31")],
+        approved=True,
     )
-    approved_report(
-        enterprise=other_enterprise, period=Q("2023Q2"), items=[drug("CTR20240001", "2023-05-01")]
+    SubmissionFactory(
+        enterprise=other_enterprise,
+        period=Q("2023Q2"),
+        items=[drug("CTR20240001", "2023-05-01")],
+        approved=True,
     )
 
     city = actuals_of("SH23-AI-DRUG")
@@ -161,14 +165,18 @@ def test_a_scenario_counts_once_per_enterprise(enterprise, other_enterprise):
         "identifier": "Smart QC",
         "date": "2023-02-01",
     }
-    approved_report(enterprise=enterprise, period=Q("2023Q1"), items=[scenario])
-    approved_report(
+    SubmissionFactory(enterprise=enterprise, period=Q("2023Q1"), items=[scenario], approved=True)
+    SubmissionFactory(
         enterprise=enterprise,
         period=Q("2023Q2"),
         items=[{**scenario, "identifier": " smart  qc", "date": "2023-05-01"}],
+        approved=True,
     )
-    approved_report(
-        enterprise=other_enterprise, period=Q("2023Q2"), items=[{**scenario, "date": "2023-05-01"}]
+    SubmissionFactory(
+        enterprise=other_enterprise,
+        period=Q("2023Q2"),
+        items=[{**scenario, "date": "2023-05-01"}],
+        approved=True,
     )
 
     assert actuals_of("SH23-SCENARIO")["2023Q1"] == 1
@@ -178,20 +186,14 @@ def test_a_scenario_counts_once_per_enterprise(enterprise, other_enterprise):
 
 def test_items_of_unapproved_reports_do_not_count(enterprise, other_enterprise):
     third = company()
-    approved_report(
-        enterprise=enterprise,
-        period=Q("2023Q1"),
-        items=[drug("A1", "2023-02-01")],
-        status="returned",
+    SubmissionFactory(
+        enterprise=enterprise, period=Q("2023Q1"), items=[drug("A1", "2023-02-01")], returned=True
     )
-    approved_report(
-        enterprise=other_enterprise,
-        period=Q("2023Q1"),
-        items=[drug("A2", "2023-02-01")],
-        status="draft",
+    SubmissionFactory(
+        enterprise=other_enterprise, period=Q("2023Q1"), items=[drug("A2", "2023-02-01")]
     )
-    approved_report(
-        enterprise=third, period=Q("2023Q1"), items=[drug("A3", "2023-02-01")], status="submitted"
+    SubmissionFactory(
+        enterprise=third, period=Q("2023Q1"), items=[drug("A3", "2023-02-01")], submitted=True
     )
 
     assert actuals_of("SH23-AI-DRUG")["2023Q1"] == 0
@@ -206,7 +208,7 @@ def test_the_where_filter_keeps_national_and_industry_standards(enterprise):
             "attributes": {"level": level},
         }
 
-    approved_report(
+    SubmissionFactory(
         enterprise=enterprise,
         period=Q("2025Q1"),
         items=[
@@ -214,6 +216,7 @@ def test_the_where_filter_keeps_national_and_industry_standards(enterprise):
             standard("DB31/T 2", "2025-02-01", "local"),
             standard("YY/T 3", "2024-12-31", "industry"),
         ],
+        approved=True,
     )
 
     assert actuals_of("CN25-STANDARD")["2025Q1"] == 1
@@ -226,24 +229,24 @@ def test_the_where_filter_keeps_national_and_industry_standards(enterprise):
 
 
 def test_flows_add_up_approved_reports_from_the_first_quarter_on(enterprise, other_enterprise):
-    approved_report(enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 5})
-    approved_report(
-        enterprise=enterprise,
+    SubmissionFactory(
+        enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 5}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=enterprise, period=Q("2023Q2"), metrics={"talent_high_end_new": 7}, returned=True
+    )
+    SubmissionFactory(enterprise=enterprise, period=Q("2023Q3"), metrics={"talent_high_end_new": 9})
+    SubmissionFactory(
+        enterprise=other_enterprise,
+        period=Q("2022Q4"),
+        metrics={"talent_high_end_new": 100},
+        approved=True,
+    )
+    SubmissionFactory(
+        enterprise=other_enterprise,
         period=Q("2023Q2"),
-        metrics={"talent_high_end_new": 7},
-        status="returned",
-    )
-    approved_report(
-        enterprise=enterprise,
-        period=Q("2023Q3"),
-        metrics={"talent_high_end_new": 9},
-        status="draft",
-    )
-    approved_report(
-        enterprise=other_enterprise, period=Q("2022Q4"), metrics={"talent_high_end_new": 100}
-    )
-    approved_report(
-        enterprise=other_enterprise, period=Q("2023Q2"), metrics={"talent_high_end_new": 3}
+        metrics={"talent_high_end_new": 3},
+        approved=True,
     )
 
     actuals = actuals_of("SH23-TALENT-HIGH")
@@ -257,15 +260,14 @@ def test_flows_add_up_approved_reports_from_the_first_quarter_on(enterprise, oth
 
 
 def test_a_resubmitted_report_counts_its_approved_values_instead_of_the_returned_ones(enterprise):
-    returned = approved_report(
-        enterprise=enterprise,
-        period=Q("2023Q1"),
-        metrics={"talent_high_end_new": 7},
-        status="returned",
+    returned = SubmissionFactory(
+        enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 7}, returned=True
     )
     assert actuals_of("SH23-TALENT-HIGH")["2023Q1"] == 0
     returned.delete()
-    approved_report(enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 4})
+    SubmissionFactory(
+        enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 4}, approved=True
+    )
 
     assert actuals_of("SH23-TALENT-HIGH")["2023Q1"] == 4
 
@@ -275,11 +277,20 @@ def test_a_resubmitted_report_counts_its_approved_values_instead_of_the_returned
 
 def test_an_enterprise_flagged_once_counts_for_ever(enterprise, other_enterprise):
     third = company()
-    approved_report(enterprise=enterprise, period=Q("2022Q2"), metrics={"self_upgrade": True})
-    approved_report(enterprise=enterprise, period=Q("2022Q3"), metrics={"self_upgrade": False})
-    approved_report(enterprise=other_enterprise, period=Q("2021Q4"), metrics={"self_upgrade": True})
-    approved_report(
-        enterprise=third, period=Q("2022Q3"), metrics={"self_upgrade": True}, status="returned"
+    SubmissionFactory(
+        enterprise=enterprise, period=Q("2022Q2"), metrics={"self_upgrade": True}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=enterprise, period=Q("2022Q3"), metrics={"self_upgrade": False}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=other_enterprise,
+        period=Q("2021Q4"),
+        metrics={"self_upgrade": True},
+        approved=True,
+    )
+    SubmissionFactory(
+        enterprise=third, period=Q("2022Q3"), metrics={"self_upgrade": True}, returned=True
     )
 
     actuals = actuals_of("AIC-SELF")
@@ -295,15 +306,27 @@ def test_an_enterprise_flagged_once_counts_for_ever(enterprise, other_enterprise
 def test_the_latest_report_decides_and_switching_off_removes_the_enterprise():
     k1, k2, k3 = (company(is_key=True) for _ in range(3))
     other = company(is_key=False)
-    approved_report(enterprise=k1, period=Q("2021Q4"), metrics={"cloud_adopted": True})
-    approved_report(enterprise=k1, period=Q("2022Q3"), metrics={"cloud_adopted": False})
-    approved_report(enterprise=k2, period=Q("2022Q2"), metrics={"cloud_adopted": True})
-    approved_report(
-        enterprise=k2, period=Q("2022Q4"), metrics={"cloud_adopted": True}, status="returned"
+    SubmissionFactory(
+        enterprise=k1, period=Q("2021Q4"), metrics={"cloud_adopted": True}, approved=True
     )
-    approved_report(enterprise=k3, period=Q("2022Q1"), metrics={"cloud_adopted": True})
-    approved_report(enterprise=k3, period=Q("2022Q2"), metrics={"talent_high_end_new": 1})
-    approved_report(enterprise=other, period=Q("2022Q1"), metrics={"cloud_adopted": True})
+    SubmissionFactory(
+        enterprise=k1, period=Q("2022Q3"), metrics={"cloud_adopted": False}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=k2, period=Q("2022Q2"), metrics={"cloud_adopted": True}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=k2, period=Q("2022Q4"), metrics={"cloud_adopted": True}, returned=True
+    )
+    SubmissionFactory(
+        enterprise=k3, period=Q("2022Q1"), metrics={"cloud_adopted": True}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=k3, period=Q("2022Q2"), metrics={"talent_high_end_new": 1}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=other, period=Q("2022Q1"), metrics={"cloud_adopted": True}, approved=True
+    )
 
     actuals = actuals_of("AIC-CLOUD")
 
@@ -317,9 +340,18 @@ def test_the_latest_report_decides_and_switching_off_removes_the_enterprise():
 def test_a_falling_line_has_no_attainment():
     keys = [company(is_key=True) for _ in range(3)]
     for enterprise in keys:
-        approved_report(enterprise=enterprise, period=Q("2022Q1"), metrics={"cloud_adopted": True})
-    approved_report(enterprise=keys[0], period=Q("2022Q2"), metrics={"cloud_adopted": False})
-    approved_report(enterprise=keys[1], period=Q("2022Q3"), metrics={"cloud_adopted": False})
+        SubmissionFactory(
+            enterprise=enterprise,
+            period=Q("2022Q1"),
+            metrics={"cloud_adopted": True},
+            approved=True,
+        )
+    SubmissionFactory(
+        enterprise=keys[0], period=Q("2022Q2"), metrics={"cloud_adopted": False}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=keys[1], period=Q("2022Q3"), metrics={"cloud_adopted": False}, approved=True
+    )
 
     figure = figures_of("AIC-CLOUD")["2022Q3"]
 
@@ -339,9 +371,15 @@ def test_the_share_counts_active_enterprises_and_a_baseline_actual():
     company(above_scale=True)  # never reports: counts as no
     a4 = company(above_scale=True)
     company(above_scale=True, active_until=dt.date(2024, 12, 30))
-    approved_report(enterprise=a1, period=Q("2024Q4"), metrics={"dx_transformed": True})
-    approved_report(enterprise=a2, period=Q("2025Q2"), metrics={"dx_transformed": True})
-    approved_report(enterprise=a4, period=Q("2025Q1"), metrics={"dx_transformed": False})
+    SubmissionFactory(
+        enterprise=a1, period=Q("2024Q4"), metrics={"dx_transformed": True}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=a2, period=Q("2025Q2"), metrics={"dx_transformed": True}, approved=True
+    )
+    SubmissionFactory(
+        enterprise=a4, period=Q("2025Q1"), metrics={"dx_transformed": False}, approved=True
+    )
 
     figures = figures_of("CN25-COVERAGE")
 
@@ -358,7 +396,12 @@ def test_the_share_counts_active_enterprises_and_a_baseline_actual():
 
 def test_shares_round_half_away_from_zero():
     enterprises = [company(above_scale=True) for _ in range(16)]
-    approved_report(enterprise=enterprises[0], period=Q("2025Q1"), metrics={"dx_transformed": True})
+    SubmissionFactory(
+        enterprise=enterprises[0],
+        period=Q("2025Q1"),
+        metrics={"dx_transformed": True},
+        approved=True,
+    )
 
     # 100 × 1 ÷ 16 = 6.25 → 6.3 (banker's rounding would give 6.2)
     assert actuals_of("CN25-COVERAGE")["2025Q1"] == D("6.3")

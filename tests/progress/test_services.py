@@ -14,7 +14,7 @@ from progress.models import RollupRun, Snapshot
 from targets.changes import recompute_request
 from targets.models import RecomputeRequest, Target
 from targets.periods import last_ended_period, period_parse
-from tests.factories import approved_report
+from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,9 @@ def test_a_change_that_feeds_no_target_records_nothing():
 
 
 def test_a_retried_run_changes_nothing(enterprise):
-    approved_report(enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 5})
+    SubmissionFactory(
+        enterprise=enterprise, period=Q("2023Q1"), metrics={"talent_high_end_new": 5}, approved=True
+    )
     run = RollupRun.objects.create(kind="full")
     services.rollup_run(run_id=run.pk)
     before = snapshots()

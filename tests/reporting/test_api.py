@@ -350,16 +350,18 @@ def test_many_reports_list_in_a_fixed_number_of_queries(
 
 
 def test_review_aids_show_flags_and_the_previous_quarter(as_official, enterprise):
-    from tests.factories import approved_report
+    from tests.factories import SubmissionFactory
 
     from .helpers import Q1_2024
 
-    approved_report(enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 10})
-    current = approved_report(
+    SubmissionFactory(
+        enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 10}, approved=True
+    )
+    current = SubmissionFactory(
         enterprise=enterprise,
         period=Q1_2024,
         metrics={"revenue": 100, "cloud_adopted": True},
-        status="submitted",
+        submitted=True,
     )
     data = as_official.get(f"{URL}{current.pk}/review/").json()
     assert data["previous_period"] == "2023Q4"

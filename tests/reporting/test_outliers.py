@@ -6,7 +6,7 @@ import pytest
 
 from reporting.models import Submission
 from reporting.outliers import outlier_flags
-from tests.factories import approved_report
+from tests.factories import SubmissionFactory
 
 from .helpers import Q1_2024, new_enterprise
 
@@ -15,7 +15,7 @@ SUBMITTED = Submission.Status.SUBMITTED
 
 
 def submitted(enterprise, **metrics):
-    return approved_report(enterprise=enterprise, period=Q1_2024, metrics=metrics, status=SUBMITTED)
+    return SubmissionFactory(enterprise=enterprise, period=Q1_2024, metrics=metrics, submitted=True)
 
 
 def rules(flags, submission):
@@ -26,8 +26,11 @@ def test_a_value_over_three_times_the_enterprises_median_is_flagged():
     jumpy, steady = new_enterprise(), new_enterprise()
     for enterprise in (jumpy, steady):
         for offset, revenue in ((3, 100), (2, 90), (1, 200)):  # median 100
-            approved_report(
-                enterprise=enterprise, period=Q1_2024 - offset, metrics={"revenue": revenue}
+            SubmissionFactory(
+                enterprise=enterprise,
+                period=Q1_2024 - offset,
+                metrics={"revenue": revenue},
+                approved=True,
             )
     jump = submitted(jumpy, revenue=301)
     fine = submitted(steady, revenue=300)
@@ -45,11 +48,8 @@ def test_a_value_over_three_times_the_enterprises_median_is_flagged():
 
 def test_the_history_rule_needs_an_earlier_approved_quarter():
     enterprise = new_enterprise()
-    approved_report(
-        enterprise=enterprise,
-        period=Q1_2024 - 1,
-        metrics={"revenue": 1},
-        status=Submission.Status.RETURNED,
+    SubmissionFactory(
+        enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 1}, returned=True
     )
     report = submitted(enterprise, revenue=1000)
     assert outlier_flags(submissions=[report])[report.pk] == []
@@ -71,12 +71,7 @@ def test_no_peer_flag_when_the_mad_is_zero():
 
 def test_drafts_are_not_peers_and_flags_are_ignored():
     peers = [submitted(new_enterprise(), revenue=v, cloud_adopted=False) for v in (10, 11, 12)]
-    approved_report(
-        enterprise=new_enterprise(),
-        period=Q1_2024,
-        metrics={"revenue": 13},
-        status=Submission.Status.DRAFT,
-    )
+    SubmissionFactory(enterprise=new_enterprise(), period=Q1_2024, metrics={"revenue": 13})
     odd = submitted(new_enterprise(), revenue=12, cloud_adopted=True)
     flags = outlier_flags(submissions=[*peers, odd])
     assert all(not found for found in flags.values())
@@ -86,8 +81,11 @@ def test_flags_take_a_fixed_number_of_queries(django_assert_max_num_queries):
     reports = []
     for value in range(30):
         enterprise = new_enterprise()
-        approved_report(
-            enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 10, "digital_staff": 3}
+        SubmissionFactory(
+            enterprise=enterprise,
+            period=Q1_2024 - 1,
+            metrics={"revenue": 10, "digital_staff": 3},
+            approved=True,
         )
         reports.append(submitted(enterprise, revenue=10 + value, digital_staff=3 + value % 4))
     with django_assert_max_num_queries(4):

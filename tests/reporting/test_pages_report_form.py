@@ -266,7 +266,7 @@ def test_anonymous_users_are_sent_to_the_login(client):
 
 
 def test_an_approved_quarter_is_never_overdue(client_reporter, reporter):
-    factories.approved_report(enterprise=reporter.enterprise, period=Q1_2024)
+    factories.SubmissionFactory(enterprise=reporter.enterprise, period=Q1_2024, approved=True)
     rows = client_reporter.get(reverse("reporting:my-reports")).context["rows"]
     approved = next(row for row in rows if row.period == Q1_2024)
     assert not approved.overdue

@@ -11,7 +11,7 @@ from accounts.models import User
 from reporting import services
 from reporting.models import Submission
 from tests import factories
-from tests.factories import approved_report
+from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,9 @@ def test_the_queue_refuses_everyone_but_officials(client, request, role):
 def test_the_review_page_shows_values_beside_the_previous_approved_quarter(
     client_official, enterprise
 ):
-    approved_report(enterprise=enterprise, period=Q1_2024 - 2, metrics={"digital_staff": 10})
+    SubmissionFactory(
+        enterprise=enterprise, period=Q1_2024 - 2, metrics={"digital_staff": 10}, approved=True
+    )
     submission = submitted(enterprise, metrics={"digital_staff": 14})
     response = client_official.get(reverse("reporting:report-detail", args=[submission.pk]))
     assert response.status_code == 200
@@ -99,7 +101,9 @@ def test_the_review_page_shows_values_beside_the_previous_approved_quarter(
 
 
 def test_the_review_page_flags_outliers(client_official, enterprise):
-    approved_report(enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 100})
+    SubmissionFactory(
+        enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 100}, approved=True
+    )
     submission = submitted(enterprise, metrics={"revenue": 5000})
     response = client_official.get(reverse("reporting:report-detail", args=[submission.pk]))
     rows = {row["code"]: row for _label, rows in response.context["value_groups"] for row in rows}
@@ -164,7 +168,9 @@ def test_an_action_on_a_stale_version_is_refused(client_official, enterprise):
 
 
 def test_bulk_approve_approves_only_reports_without_flags(client_official, enterprise):
-    approved_report(enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 100})
+    SubmissionFactory(
+        enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 100}, approved=True
+    )
     flagged = submitted(enterprise, metrics={"revenue": 5000})
     clean = submitted(factories.EnterpriseFactory())
     response = client_official.post(
@@ -179,7 +185,9 @@ def test_bulk_approve_approves_only_reports_without_flags(client_official, enter
 
 
 def test_the_queue_offers_bulk_approval_only_for_unflagged_reports(client_official, enterprise):
-    approved_report(enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 100})
+    SubmissionFactory(
+        enterprise=enterprise, period=Q1_2024 - 1, metrics={"revenue": 100}, approved=True
+    )
     flagged = submitted(enterprise, metrics={"revenue": 5000})
     response = client_official.get(reverse("reporting:review-queue"))
     row = response.context["rows"][0]
