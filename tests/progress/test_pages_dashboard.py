@@ -1,11 +1,10 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from progress.models import Snapshot
 from targets.models import Target
-from tests.factories import ReporterFactory
+from tests.factories import ReporterFactory, SnapshotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,13 +12,7 @@ P2025Q4 = 2025 * 4 + 3
 
 
 def snapshot(code: str, scope: str = "city", **fields) -> Snapshot:
-    return Snapshot.objects.create(
-        target=Target.objects.get(code=code),
-        period=P2025Q4,
-        scope=scope,
-        computed_at=timezone.now(),
-        **{"actual": 3, **fields},
-    )
+    return SnapshotFactory(code=code, scope=scope, period=P2025Q4, **fields)
 
 
 def test_an_official_sees_every_targets_city_figures_for_the_latest_quarter(client, official):
