@@ -22,7 +22,7 @@ from targets.scopes import Scope, ScopeError
 
 from . import selectors, services
 from .models import RollupRun
-from .presenters import figure_json
+from .presenters import figures_json
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid: {field: [message]}"),
@@ -158,7 +158,7 @@ class ProgressListView(_ProgressView):
                 {"target": [_("Unknown target %(code)s.") % {"code": code}]}
             )
         rows = selectors.snapshot_list(user=self.user, scope=scope, period=period, target=code)
-        return Response({"results": [figure_json(row) for row in rows]})
+        return Response({"results": figures_json(rows)})
 
 
 class ProgressSeriesView(_ProgressView):
@@ -172,7 +172,7 @@ class ProgressSeriesView(_ProgressView):
             {
                 "target": target.code,
                 "scope": str(scope),
-                "results": [figure_json(row) for row in rows],
+                "results": figures_json(rows),
             }
         )
 

@@ -1,5 +1,5 @@
 """The rollup engine: every target's figures per quarter and scope (DOMAIN.md, "How each
-target is computed"; interpretations in docs/decisions/0006-rollup-rules.md).
+target is computed"; interpretations in docs/decisions/0007-rollup-rules.md).
 
 Each target's rule (``progress.rules``) aggregates its data in SQL and spreads it over
 quarters and scopes with vectorised pandas. Only the per-figure arithmetic (planned value,
