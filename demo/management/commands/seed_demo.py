@@ -8,7 +8,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from demo.seed import DEMO_PASSWORD, MARKER_PARK, DemoPlan, demo_reset, demo_seed
+from demo.data import DEMO_PASSWORD, MARKER_PARK
+from demo.plan import DemoPlan
+from demo.seed import demo_reset, demo_seed
 
 
 class Command(BaseCommand):
