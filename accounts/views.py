@@ -4,14 +4,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from .models import Role
+from core import policies
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page for the user's role."""
+    """The landing page for the user's role: officials and analysts the overview, a park
+    manager their park, a reporter their reports."""
     user = request.user
-    role = getattr(user, "role", "")
-    if role == Role.ENTERPRISE:
+    if policies.can_open_my_reports(user):
         return redirect("reporting:my-reports")
-    return render(request, "home.html", {"role": role})
+    if policies.sees_everything(user):
+        return redirect("progress:overview")
+    own = policies.own_scope(user)
+    if own is not None:
+        return redirect("progress:park", own.code)
+    return render(request, "home.html")

@@ -24,6 +24,18 @@ class Permissions:
         return policies.can_read_progress(self._user)
 
     @cached_property
+    def read_city_progress(self) -> bool:
+        return policies.can_read_city_progress(self._user)
+
+    @cached_property
+    def see_everything(self) -> bool:
+        return policies.sees_everything(self._user)
+
+    @cached_property
+    def own_scope(self) -> object:
+        return policies.own_scope(self._user)
+
+    @cached_property
     def read_report_list(self) -> bool:
         return policies.can_read_report_list(self._user)
 

@@ -113,7 +113,14 @@ def can_read_completeness(user: Actor) -> bool:
 
 
 def can_read_progress(user: Actor) -> bool:
+    """Figures by district and park, their evidence and the progress API."""
     return sees_everything(user) or is_park_manager(user)
+
+
+def can_read_city_progress(user: Actor) -> bool:
+    """The city's figures per target (the overview and the target charts): every role,
+    reporters read-only."""
+    return can_read_progress(user) or is_reporter(user)
 
 
 def can_read_rollups(user: Actor) -> bool:

@@ -1,8 +1,16 @@
 from django.urls import path
 
-from . import views
+from .pages import enterprise, figures, manage, maturity, overview, scopes, target
 
 app_name = "progress"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", overview.overview, name="overview"),
+    path("figures/", figures.figures, name="figures"),
+    path("targets/<str:code>/", target.placeholder, name="target"),
+    path("districts/<str:code>/", scopes.placeholder, name="district"),
+    path("parks/<str:code>/", scopes.placeholder, name="park"),
+    path("compare/", scopes.placeholder, name="compare"),
+    path("maturity/", maturity.placeholder, name="maturity"),
+    path("enterprises/<str:uscc>/", enterprise.placeholder, name="enterprise"),
+    path("manage/", manage.placeholder, name="manage"),
 ]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from core import policies
 from core.pagination import page_of
+from core.views import require
 from enterprises.models import Enterprise
 from parks.selectors import park_list, scopes_all
 from targets.models import ItemKind, Metric
@@ -65,24 +66,6 @@ PREFILLED_SEMANTICS = (Metric.Semantics.STOCK, Metric.Semantics.FLAG)
 def _user(request: HttpRequest) -> User:
     """The logged-in user (every view here requires a login)."""
     return cast(User, request.user)
-
-
-def _require(allowed: Callable[[policies.Actor], bool]) -> Callable[..., Any]:
-    """login_required plus a policy test (core.policies): 403 for a logged-in user whose
-    role may not open the page."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not allowed(_user(request)):
-                raise PermissionDenied(_("Your role may not open this page."))
-            return view(request, *args, **kwargs)
-
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
-        return wrapped
-
-    return decorator
 
 
 # --- my reports -------------------------------------------------------------------------
@@ -133,7 +116,7 @@ def _quarter_rows(enterprise: Enterprise, submissions: Iterable[Submission]) -> 
     return sorted(rows, key=lambda row: (not row.overdue, -row.period))
 
 
-@_require(policies.can_open_my_reports)
+@require(policies.can_open_my_reports)
 def my_reports(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     enterprise = get_object_or_404(Enterprise, pk=user.enterprise_id)
@@ -273,7 +256,7 @@ def _report_form_page(
     return render(request, "reporting/report_form.html", context, status=400 if has_errors else 200)
 
 
-@_require(policies.can_open_my_reports)
+@require(policies.can_open_my_reports)
 def report_new(request: HttpRequest, period: str) -> HttpResponse:
     user = _user(request)
     enterprise = get_object_or_404(Enterprise, pk=user.enterprise_id)
@@ -515,7 +498,7 @@ def _review_action(
 
 
 @require_POST
-@_require(policies.can_review)
+@require(policies.can_review)
 def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_action(
         request, pk, services.submission_approve, _("Report approved."), needs_comment=False
@@ -523,7 +506,7 @@ def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_require(policies.can_review)
+@require(policies.can_review)
 def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_action(
         request,
@@ -535,7 +518,7 @@ def report_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_require(policies.can_review)
+@require(policies.can_review)
 def report_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_action(
         request, pk, services.submission_reopen, _("Report reopened."), needs_comment=True
@@ -559,7 +542,7 @@ def _filtered(
     return SubmissionFilter(params, queryset=queryset, parks=parks)
 
 
-@_require(policies.can_review)
+@require(policies.can_review)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Reports waiting for review (submitted, by default), oldest first, a page at a time."""
     user = _user(request)
@@ -582,7 +565,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@_require(policies.can_review)
+@require(policies.can_review)
 def bulk_approve(request: HttpRequest) -> HttpResponse:
     form = BulkApproveForm(request.POST)
     if not form.is_valid():
@@ -612,7 +595,7 @@ def _redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     return HttpResponseRedirect(fallback)
 
 
-@_require(policies.can_read_report_list)
+@require(policies.can_read_report_list)
 def report_list(request: HttpRequest) -> HttpResponse:
     """Every report the user may read (park managers: their park's), read-only."""
     user = _user(request)
@@ -633,7 +616,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 # --- completeness -----------------------------------------------------------------------
 
 
-@_require(policies.can_read_completeness)
+@require(policies.can_read_completeness)
 def completeness(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     scopes = policies.visible_scopes(user, scopes_all())

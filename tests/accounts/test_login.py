@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import OfficialFactory, ReporterFactory
+from tests.factories import OfficialFactory, ParkManagerFactory, ReporterFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +39,19 @@ def test_the_login_page_is_served_in_english_when_asked(client):
     assert '<html lang="en">' in response.content.decode()
 
 
-def test_session_login_lands_an_official_on_the_home_page(client):
+def test_session_login_lands_an_official_on_the_overview(client):
     OfficialFactory(username="o1")
     response = client.post("/accounts/login/", {"username": "o1", "password": "pw-12345678"})
     assert response.status_code == 302
-    assert client.get("/").status_code == 200
+    landing = client.get("/")
+    assert landing["Location"] == "/progress/"
+    assert client.get(landing["Location"]).status_code == 200
+
+
+def test_a_park_manager_lands_on_their_park(client, park):
+    ParkManagerFactory(username="p1", park=park)
+    client.post("/accounts/login/", {"username": "p1", "password": "pw-12345678"})
+    assert client.get("/")["Location"] == f"/progress/parks/{park.code}/"
 
 
 def test_session_login_lands_an_enterprise_user_on_their_reports(client):

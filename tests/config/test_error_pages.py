@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 @override_settings(DEBUG=False)
 def test_a_refused_page_explains_itself_in_chinese(client, enterprise):
     client.force_login(ReporterFactory(enterprise=enterprise))
-    response = client.get("/progress/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    response = client.get("/progress/figures/", HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert response.status_code == 403
     page = response.content.decode()
     assert "无权访问" in page

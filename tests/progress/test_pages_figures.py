@@ -19,7 +19,7 @@ def test_an_official_sees_every_targets_city_figures_for_the_latest_quarter(clie
     snapshot("SH23-SF-BENCH", actual=12, planned=10, target_value=10, status="achieved")
     snapshot("AIC-CLOUD", actual=200, planned=350, target_value=350, status="missed")
     client.force_login(official)
-    page = client.get("/progress/").content.decode()
+    page = client.get("/progress/figures/").content.decode()
     assert 'data-target="SH23-SF-BENCH"' in page
     assert 'data-target="AIC-CLOUD"' in page
     assert 'class="badge missed"' in page
@@ -30,11 +30,11 @@ def test_the_page_makes_the_same_number_of_queries_for_more_targets(client, offi
     client.force_login(official)
     snapshot("SH23-SF-BENCH")
     with CaptureQueriesContext(connection) as one_target:
-        client.get("/progress/")
+        client.get("/progress/figures/")
     for target in Target.objects.exclude(code="SH23-SF-BENCH"):
         snapshot(target.code)
     with CaptureQueriesContext(connection) as every_target:
-        client.get("/progress/")
+        client.get("/progress/figures/")
     assert len(every_target) == len(one_target) <= 12
 
 
@@ -42,11 +42,11 @@ def test_a_park_manager_sees_only_their_park(client, park_manager, park, other_p
     snapshot("SH23-SCENARIO", scope=f"park:{park.code}", actual=4, share_of_city="40.0")
     snapshot("SH23-SCENARIO", scope=f"park:{other_park.code}", actual=6)
     client.force_login(park_manager)
-    response = client.get("/progress/", {"scope": f"park:{other_park.code}"})
+    response = client.get("/progress/figures/", {"scope": f"park:{other_park.code}"})
     assert response.context["scope"] == f"park:{park.code}"
     assert "40.0" in response.content.decode()
 
 
 def test_an_enterprise_user_may_not_see_progress(client, enterprise):
     client.force_login(ReporterFactory(enterprise=enterprise))
-    assert client.get("/progress/").status_code == 403
+    assert client.get("/progress/figures/").status_code == 403

@@ -13,7 +13,7 @@ from parks.selectors import scope_resolve, scopes_all
 from targets.periods import PeriodError, period_format, period_parse
 from targets.scopes import Scope, ScopeError
 
-from . import selectors
+from .. import selectors
 
 
 def _scope(request: HttpRequest) -> Scope:
@@ -29,7 +29,7 @@ def _scope(request: HttpRequest) -> Scope:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def figures(request: HttpRequest) -> HttpResponse:
     """Every target's figures for one quarter and scope, grouped by plan."""
     user = request.user
     if not policies.can_read_progress(user):
