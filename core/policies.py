@@ -123,6 +123,22 @@ def can_read_city_progress(user: Actor) -> bool:
     return can_read_progress(user) or is_reporter(user)
 
 
+def can_read_enterprise_pages(user: Actor) -> bool:
+    """Enterprise profiles (which ones: ``enterprise_q``)."""
+    return sees_everything(user) or is_park_manager(user) or is_reporter(user)
+
+
+def can_see_outlier_scores(user: Actor) -> bool:
+    """Reviewers' statistics (modified z-scores, medians) are for officials, not for the
+    enterprise that reported."""
+    return is_official(user)
+
+
+def can_manage_programme(user: Actor) -> bool:
+    """Designations, milestones and rebuilds through the programme pages."""
+    return is_official(user)
+
+
 def can_read_rollups(user: Actor) -> bool:
     return sees_everything(user)
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .pages import enterprise, figures, manage, maturity, overview, scopes, target
 
@@ -6,11 +6,11 @@ app_name = "progress"
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("figures/", figures.figures, name="figures"),
-    path("targets/<str:code>/", target.placeholder, name="target"),
-    path("districts/<str:code>/", scopes.placeholder, name="district"),
-    path("parks/<str:code>/", scopes.placeholder, name="park"),
-    path("compare/", scopes.placeholder, name="compare"),
-    path("maturity/", maturity.placeholder, name="maturity"),
-    path("enterprises/<str:uscc>/", enterprise.placeholder, name="enterprise"),
-    path("manage/", manage.placeholder, name="manage"),
+    path("targets/<str:code>/", target.target_page, name="target"),
+    path("districts/<str:code>/", scopes.district_page, name="district"),
+    path("parks/<str:code>/", scopes.park_page, name="park"),
+    path("compare/", scopes.compare_page, name="compare"),
+    path("maturity/", maturity.maturity_page, name="maturity"),
+    path("enterprises/<str:uscc>/", enterprise.enterprise_page, name="enterprise"),
+    path("manage/", include(manage.urlpatterns)),
 ]

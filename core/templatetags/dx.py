@@ -14,6 +14,7 @@ from core.pagination import page_query as _page_query
 
 register = template.Library()
 
+
 @register.simple_tag(takes_context=True)
 def page_query(context: dict[str, Any], number: int) -> str:
     return _page_query(context["request"], number)
@@ -87,3 +88,23 @@ def chart(chart_id: str, figure: dict[str, Any], label: str, size: str = "") -> 
         '<div id="{}" class="chart {}" role="img" aria-label="{}"></div>', chart_id, size, label
     )
     return SafeString(box + data)
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context: dict[str, Any], key: str, label: str, numeric: bool = False) -> SafeString:
+    """A table header that sorts by ``key`` (``sort`` in the context is the current Sort):
+    a link that flips the direction, and aria-sort for screen readers."""
+    current = context.get("sort")
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    active = current is not None and current.key == key
+    descending = active and current.descending
+    params["sort"] = key if descending or not active else f"-{key}"
+    state = ("descending" if descending else "ascending") if active else "none"
+    return format_html(
+        '<th scope="col" aria-sort="{}"{}><a class="sort" href="?{}">{}</a></th>',
+        state,
+        SafeString(' class="num"') if numeric else "",
+        params.urlencode(),
+        label,
+    )

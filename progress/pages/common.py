@@ -15,7 +15,7 @@ from django.utils import timezone
 from core import policies
 from parks.selectors import scope_resolve
 from targets.models import Target
-from targets.periods import period_due_on, period_format, period_parse, PeriodError
+from targets.periods import PeriodError, period_due_on, period_format, period_parse
 from targets.scopes import Scope, ScopeError, ScopeKind
 from targets.selectors import target_list
 

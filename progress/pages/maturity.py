@@ -5,5 +5,5 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 
 
-def placeholder(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+def maturity_page(request: HttpRequest) -> HttpResponse:
     raise Http404

@@ -68,7 +68,8 @@ class Card:
         top = max([float(v) for _p, v in self.series] + [float(self.target.value), 1.0])
         step = 100 / (len(self.series) - 1)
         return " ".join(
-            f"{i * step:.1f},{28 - float(v) / top * 26:.1f}" for i, (_p, v) in enumerate(self.series)
+            f"{i * step:.1f},{28 - float(v) / top * 26:.1f}"
+            for i, (_p, v) in enumerate(self.series)
         )
 
     @property
@@ -158,7 +159,7 @@ def _grouped(cards: list[Card]) -> list[PlanGroups]:
 
 
 def _headline(cards: list[Card]) -> list[tuple[str, str, int]]:
-    counts = {status: 0 for status in ProgressStatus.values}
+    counts = dict.fromkeys(ProgressStatus.values, 0)
     for card in cards:
         if card.status:
             counts[card.status] += 1
