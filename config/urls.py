@@ -2,11 +2,16 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
 
 from .health import healthz
+
+admin.site.site_header = _("DX Tracker administration")
+admin.site.site_title = _("DX Tracker")
+admin.site.index_title = _("Catalogue, entities and users")
 
 api_v1 = [
     path("", include("accounts.api_urls")),

@@ -32,9 +32,11 @@ class Park(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
+    def _name(self) -> str:
         language = (get_language() or "zh-hans").lower()
         if language.startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh
+
+    _name.short_description = _("name")  # type: ignore[attr-defined]
+    name = property(_name)

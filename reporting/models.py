@@ -63,17 +63,31 @@ class Submission(models.Model):
     metrics_data = models.JSONField(_("metric values"), default=dict)
     items_data = models.JSONField(_("items"), default=list)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # Set by the services from their ``at`` (default now), so imports can date history.
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
@@ -110,9 +124,11 @@ class MetricValue(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="values")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
     period = models.PositiveIntegerField()
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="+")
-    value = models.DecimalField(max_digits=20, decimal_places=4)
-    approved = models.BooleanField(default=False)
+    metric = models.ForeignKey(
+        Metric, on_delete=models.PROTECT, related_name="+", verbose_name=_("metric")
+    )
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
+    approved = models.BooleanField(_("approved"), default=False)
 
     class Meta:
         constraints = [
@@ -137,15 +153,17 @@ class Item(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="items")
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="+")
     period = models.PositiveIntegerField()
-    kind = models.ForeignKey(ItemKind, on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(
+        ItemKind, on_delete=models.PROTECT, related_name="+", verbose_name=_("kind")
+    )
     identifier = models.CharField(_("identifier"), max_length=200)
-    identifier_key = models.CharField(max_length=200, db_index=True)
+    identifier_key = models.CharField(_("de-duplication key"), max_length=200, db_index=True)
     title = models.CharField(_("title"), max_length=300, blank=True)
     date = models.DateField(_("date"))
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     evidence_file = models.FileField(_("evidence file"), upload_to="evidence/%Y/", blank=True)
     evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
-    approved = models.BooleanField(default=False)
+    approved = models.BooleanField(_("approved"), default=False)
 
     class Meta:
         ordering = ["id"]

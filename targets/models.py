@@ -19,12 +19,15 @@ class BilingualNameMixin:
     name_zh: str
     name_en: str
 
-    @property
-    def name(self) -> str:
+    def _name(self) -> str:
         language = (get_language() or "zh-hans").lower()
         if language.startswith("en") and self.name_en:
             return self.name_en
         return self.name_zh or self.name_en
+
+    # The admin's column header for ``name`` (a property has no verbose name of its own).
+    _name.short_description = _("name")  # type: ignore[attr-defined]
+    name = property(_name)
 
     def __str__(self) -> str:
         return self.name
@@ -173,8 +176,17 @@ class Target(BilingualNameMixin, models.Model):
     )
 
     code = models.CharField(_("code"), max_length=50, unique=True)
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="targets")
-    group = models.CharField(_("group"), max_length=30)
+
+    class Group(models.TextChoices):
+        INDUSTRY = "industry", _("Industry results")
+        SERVICES = "services", _("Service system")
+        SUPPORT = "support", _("Support capacity")
+        PILOT = "pilot", _("AI + Cloud pilot")
+
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="targets", verbose_name=_("plan")
+    )
+    group = models.CharField(_("group"), max_length=30, choices=Group.choices)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -230,7 +242,9 @@ class Target(BilingualNameMixin, models.Model):
 
 
 class Milestone(models.Model):
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="milestones")
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("target")
+    )
     date = models.DateField(_("date"))
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
     history = HistoricalRecords()
