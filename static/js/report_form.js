@@ -86,4 +86,15 @@
   });
   form.classList.add("js-items");
   refreshEmpty();
+
+  // Submitting with every quarterly flow blank is almost always a slip: ask first.
+  var question = form.getAttribute("data-blank-flows-question");
+  form.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!question || !button || button.value !== "submit") { return; }
+    var flows = form.querySelectorAll("[data-semantics='flow'] input[type='text']");
+    if (!flows.length) { return; }
+    var blank = Array.prototype.every.call(flows, function (input) { return !input.value.trim(); });
+    if (blank && !window.confirm(question)) { event.preventDefault(); }
+  });
 })();
