@@ -6,14 +6,13 @@ The rules (ranges, integers, dates, duplicate identifiers, the quarter) live in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from targets.fields import PeriodFormField
 from targets.models import ItemKind, Metric
 
 from .validation import ITEMS_MAX
@@ -282,10 +281,54 @@ class BulkApproveForm(forms.Form):
 
 
 class CompletenessFilterForm(forms.Form):
-    period = PeriodFormField(required=False)
-    scope = forms.ChoiceField(label=_("Scope"), required=False)
+    """The completeness page's state from the URL: the quarter (one of ``periods``), the
+    scope (one the user may pick), the table's rows (for the city: by district or by park),
+    which enterprises the list shows, and the sort. A value that is not one of the choices
+    falls back to the default, so the page always shows something sensible."""
 
-    def __init__(self, *args: Any, scopes: Sequence[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = cast(forms.ChoiceField, self.fields["scope"])
-        field.choices = list(scopes)
+    SHOW_ALL, SHOW_MISSING, SHOW_LATE = "all", "missing", "late"
+    BY_DISTRICT, BY_PARK = "district", "park"
+
+    period = forms.ChoiceField(label=_("Quarter"))
+    scope = forms.ChoiceField(label=_("Scope"))
+    by = forms.ChoiceField(
+        choices=[(BY_DISTRICT, _("By district")), (BY_PARK, _("By park"))],
+        widget=forms.HiddenInput,
+    )
+    show = forms.ChoiceField(
+        choices=[
+            (SHOW_ALL, _("Missing and late")),
+            (SHOW_MISSING, _("Missing")),
+            (SHOW_LATE, _("Late")),
+        ],
+        widget=forms.HiddenInput,
+    )
+    sort = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        periods: Sequence[tuple[str, str]],
+        default_period: str,
+        scopes: Sequence[tuple[str, str]],
+    ) -> None:
+        defaults = {
+            "period": default_period,
+            "scope": scopes[0][0] if scopes else "",
+            "by": self.BY_DISTRICT,
+            "show": self.SHOW_ALL,
+        }
+        allowed = {
+            "period": {value for value, _label in periods},
+            "scope": {value for value, _label in scopes},
+            "by": {self.BY_DISTRICT, self.BY_PARK},
+            "show": {self.SHOW_ALL, self.SHOW_MISSING, self.SHOW_LATE},
+        }
+        cleaned = {name: data.get(name) or "" for name in (*defaults, "sort")}
+        for name, default in defaults.items():
+            if cleaned[name] not in allowed[name]:
+                cleaned[name] = default
+        super().__init__(cleaned)
+        cast(forms.ChoiceField, self.fields["period"]).choices = list(periods)
+        cast(forms.ChoiceField, self.fields["scope"]).choices = list(scopes)

@@ -9,13 +9,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,12 +27,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from core import policies
-from core.pagination import page_of
+from core.pagination import PAGE_SIZE, page_of
+from core.roles import Role
+from core.sorting import Sort, sort_from
 from core.views import require
 from enterprises.models import Enterprise
+from parks.models import Park
 from parks.selectors import park_list, scopes_all
-from targets.models import ItemKind, Metric
+from targets.models import District, ItemKind, Metric
 from targets.periods import (
+    PROGRAMME_FIRST_PERIOD,
     PeriodError,
     last_ended_period,
     period_due_on,
@@ -37,6 +45,7 @@ from targets.periods import (
     period_parse,
     today,
 )
+from targets.scopes import Scope, ScopeKind
 
 from . import selectors, services
 from .audit import Action
@@ -55,7 +64,7 @@ from .forms import (
     metric_initial,
 )
 from .models import Submission
-from .obligations import owes_report, reporting_periods
+from .obligations import obligated_enterprises, owes_report, reporting_periods
 from .outliers import Flag, outlier_flags
 
 Status = Submission.Status
@@ -615,31 +624,308 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 # --- completeness -----------------------------------------------------------------------
 
+# The status table's columns (``core.sorting``; the rows are sorted in Python: a few dozen).
+STATUS_COLUMNS: dict[str, tuple[str, ...]] = {
+    key: (key,)
+    for key in ("name", "active", "submitted", "approved", "returned", "overdue", "late", "percent")
+}
+
+
+def completeness_periods(on: dt.date) -> list[int]:
+    """The programme's quarters that have ended (whose reports are owed), newest first."""
+    last = max(last_ended_period(on), PROGRAMME_FIRST_PERIOD)
+    return list(range(last, PROGRAMME_FIRST_PERIOD - 1, -1))
+
+
+def completeness_default_period(periods: list[int], on: dt.date) -> int:
+    """The latest quarter whose reports are due (the due date has passed); the latest ended
+    quarter when none is due yet."""
+    due = [period for period in periods if period_due_on(period) < on]
+    return max(due) if due else periods[0]
+
+
+@dataclass
+class StatusRow:
+    """One district's or park's completeness (the figures of ``selectors.completeness``)."""
+
+    name: str
+    scope: Scope | None  # None: the scope's enterprises that are in no park
+    active: int = 0
+    submitted: int = 0
+    approved: int = 0
+    returned: int = 0
+    overdue: int = 0
+    late: int = 0
+    url: str | None = None
+
+    @property
+    def percent(self) -> float | None:
+        """Share of the active enterprises that handed their report in."""
+        return 100 * self.submitted / self.active if self.active else None
+
+    @property
+    def bar(self) -> int:
+        """The percentage as a whole number for the bar's width class (w-0 … w-100)."""
+        return min(100, max(0, round(self.percent or 0)))
+
+
+def _report_of(period: int) -> FilteredRelation:
+    """Each enterprise's report of the quarter (at most one), as a LEFT JOIN."""
+    return FilteredRelation("submissions", condition=Q(submissions__period=period))
+
+
+def _status_counts(
+    *, period: int, scope: Scope, group: str, on: dt.date
+) -> dict[int | None, dict[str, int]]:
+    """``selectors.completeness`` per district or park of the scope in one GROUP BY query:
+    {district or park id (None: in no park): {active, submitted, approved, returned,
+    overdue, late}}."""
+    due_on = period_due_on(period)
+    cutoff = timezone.make_aware(dt.datetime.combine(due_on + dt.timedelta(days=1), dt.time()))
+    handed_in = Q(report__status__in=Submission.HANDED_IN)
+    rows = (
+        obligated_enterprises(period)
+        .filter(scope.enterprise_q())
+        .annotate(report=_report_of(period))
+        .values(group)
+        .annotate(
+            active=Count("pk"),
+            submitted=Count("report__pk", filter=handed_in),
+            approved=Count("report__pk", filter=Q(report__status=Status.APPROVED)),
+            returned=Count("report__pk", filter=Q(report__status=Status.RETURNED)),
+            late=Count("report__pk", filter=handed_in & Q(report__late=True)),
+            on_time=Count(
+                "report__pk", filter=handed_in & Q(report__first_submitted_at__lt=cutoff)
+            ),
+        )
+        .order_by()
+    )
+    counts: dict[int | None, dict[str, int]] = {}
+    for row in rows:
+        on_time = row.pop("on_time")
+        key = row.pop(group)
+        row["overdue"] = row["active"] - on_time if on > due_on else 0
+        counts[key] = row
+    return counts
+
+
+def _status_rows(
+    user: User, *, period: int, scope: Scope, by: str, on: dt.date
+) -> tuple[str, list[StatusRow]]:
+    """The status table: for the city every district (or every park), for a district its
+    parks; nothing for a park. Returns the table's kind ("district" or "park", "" for none)
+    and its rows, each with a link to its own completeness when the user may open it."""
+    if scope.kind is ScopeKind.PARK:
+        return "", []
+    if scope.is_city and by != CompletenessFilterForm.BY_PARK:
+        kind = "district"
+        places = [
+            (pk, Scope.district(code, zh, en))
+            for pk, code, zh, en in District.objects.order_by("code").values_list(
+                "pk", "code", "name_zh", "name_en"
+            )
+        ]
+    else:
+        kind = "park"
+        parks = Park.objects.order_by("code")
+        if not scope.is_city:
+            parks = parks.filter(district__code=scope.code)
+        places = [
+            (pk, Scope.park(code, zh, en))
+            for pk, code, zh, en in parks.values_list("pk", "code", "name_zh", "name_en")
+        ]
+    group = "district_id" if kind == "district" else "park_id"
+    counts = _status_counts(period=period, scope=scope, group=group, on=on)
+    label = period_format(period)
+    rows = []
+    for pk, place in places:
+        url = None
+        if policies.scope_allowed(user, place):
+            url = f"?{urlencode({'period': label, 'scope': str(place)})}"
+        rows.append(_status_row(place.label, place, url, counts.get(pk, {})))
+    if kind == "park" and None in counts:
+        rows.append(_status_row(_("Not in a park"), None, None, counts[None]))
+    return kind, rows
+
+
+def _status_row(
+    name: str, scope: Scope | None, url: str | None, counts: dict[str, int]
+) -> StatusRow:
+    row = StatusRow(name=name, scope=scope, url=url)
+    for figure, value in counts.items():
+        setattr(row, figure, value)
+    return row
+
+
+def _status_sorted(rows: list[StatusRow], sort: Sort) -> list[StatusRow]:
+    """Sorted by the chosen column; rows without a value (no active enterprise) last."""
+    if sort.key == "name":
+        return sorted(rows, key=lambda row: row.name, reverse=sort.descending)
+    valued = [row for row in rows if getattr(row, sort.key) is not None]
+    empty = [row for row in rows if getattr(row, sort.key) is None]
+    valued.sort(key=lambda row: (getattr(row, sort.key), row.name), reverse=sort.descending)
+    return valued + empty
+
+
+def _late_or_missing(*, period: int, scope: Scope, show: str) -> QuerySet[Enterprise]:
+    """Enterprises that owe the quarter's report and have not handed it in ("missing") or
+    handed it in after the due date ("late": decided by the first submission); missing
+    first, then by district, park and USCC."""
+    missing = Q(report__status__isnull=True) | Q(report__status=Status.DRAFT)
+    late = Q(report__status__in=Submission.HANDED_IN, report__late=True)
+    wanted = {
+        CompletenessFilterForm.SHOW_MISSING: missing,
+        CompletenessFilterForm.SHOW_LATE: late,
+    }.get(show, missing | late)
+    return (
+        obligated_enterprises(period)
+        .filter(scope.enterprise_q())
+        .annotate(report=_report_of(period))
+        .filter(wanted)
+        .annotate(
+            state=Case(
+                When(late, then=Value(CompletenessFilterForm.SHOW_LATE)),
+                default=Value(CompletenessFilterForm.SHOW_MISSING),
+            ),
+            report_id=F("report__pk"),
+            first_submitted_at=F("report__first_submitted_at"),
+        )
+        .select_related("district", "park")
+        .only(
+            "uscc",
+            "name",
+            "contact_email",
+            "district__code",
+            "district__name_zh",
+            "district__name_en",
+            "park__code",
+            "park__name_zh",
+            "park__name_en",
+        )
+        # "missing" sorts after "late": descending puts the missing first.
+        .order_by("-state", "district__code", "park__code", "uscc")
+    )
+
+
+class _Counted:
+    """The list with its length already known (the figures counted it: missing = active −
+    submitted, and late), so that the paginator does not count it again."""
+
+    def __init__(self, queryset: QuerySet[Enterprise], count: int) -> None:
+        self.queryset, self.length = queryset, count
+
+    def count(self) -> int:
+        return self.length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.queryset[index]
+
+
+def _contacts(enterprises: list[Enterprise]) -> dict[int, list[str]]:
+    """Each enterprise's contact address first, then its reporters' (one query)."""
+    contacts: dict[int, list[str]] = {
+        e.pk: [e.contact_email] for e in enterprises if e.contact_email
+    }
+    reporters = (
+        User.objects.filter(
+            enterprise_id__in=[e.pk for e in enterprises], role=Role.ENTERPRISE, is_active=True
+        )
+        .exclude(email="")
+        .order_by("email")
+        .values_list("enterprise_id", "email")
+    )
+    for enterprise_id, email in reporters:
+        known = contacts.setdefault(enterprise_id, [])
+        if email.lower() not in (e.lower() for e in known):
+            known.append(email)
+    return contacts
+
+
+def _enterprise_rows(user: User, enterprises: list[Enterprise]) -> list[dict[str, Any]]:
+    """The list's rows: the enterprise, missing or late, links the user may follow (its
+    profile; a late report), and whom to write to."""
+    contacts = _contacts(enterprises)
+    profiles = policies.can_read_enterprise_pages(user)
+    reports = policies.can_read_report_list(user)
+    rows = []
+    for enterprise in enterprises:
+        state = getattr(enterprise, "state", "")
+        report_id = getattr(enterprise, "report_id", None)
+        late = state == CompletenessFilterForm.SHOW_LATE
+        rows.append(
+            {
+                "enterprise": enterprise,
+                "state": state,
+                "submitted_at": getattr(enterprise, "first_submitted_at", None),
+                "profile_url": (
+                    reverse("progress:enterprise", args=[enterprise.uscc]) if profiles else None
+                ),
+                "report_url": (
+                    reverse("reporting:report-detail", args=[report_id])
+                    if reports and late and report_id
+                    else None
+                ),
+                "contacts": contacts.get(enterprise.pk, []),
+            }
+        )
+    return rows
+
 
 @require(policies.can_read_completeness)
 def completeness(request: HttpRequest) -> HttpResponse:
+    """A quarter's reporting status in a scope: the figures, the status by district or
+    park, and the enterprises still missing or late, with whom to contact."""
     user = _user(request)
     scopes = policies.visible_scopes(user, scopes_all())
     if not scopes:
         raise PermissionDenied(_("No scope to show."))
-    choices = [(str(scope), scope.label) for scope in scopes]
-    params = request.GET.copy()
-    params.setdefault("period", period_format(last_ended_period()))
-    params.setdefault("scope", choices[0][0])
-    form = CompletenessFilterForm(params, scopes=choices)
-    period, scope = last_ended_period(), scopes[0]
-    if form.is_valid():
-        period = form.cleaned_data["period"] or period
-        scope = next((s for s in scopes if str(s) == form.cleaned_data["scope"]), scope)
-    figures = selectors.completeness(period=period, scope=scope)
-    missing = page_of(request, selectors.missing_enterprises(period=period, scope=scope))
+    on = today()
+    periods = completeness_periods(on)
+    default = completeness_default_period(periods, on)
+    form = CompletenessFilterForm(
+        request.GET,
+        periods=[(period_format(p), period_format(p)) for p in periods],
+        default_period=period_format(default),
+        scopes=[(str(scope), scope.label) for scope in scopes],
+    )
+    form.is_valid()  # unknown values fell back to the defaults: always valid
+    chosen = form.cleaned_data
+    period = period_parse(chosen["period"])
+    scope = next(s for s in scopes if str(s) == chosen["scope"])
+    figures = selectors.completeness(period=period, scope=scope, today=on)
+    sort = sort_from(request, STATUS_COLUMNS, default="percent")
+    table_kind, rows = _status_rows(user, period=period, scope=scope, by=chosen["by"], on=on)
+    missing = figures.active - figures.submitted
+    counts = {"missing": missing, "late": figures.late, "all": missing + figures.late}
+    listed = _Counted(
+        _late_or_missing(period=period, scope=scope, show=chosen["show"]), counts[chosen["show"]]
+    )
+    # The paginator only counts and slices: _Counted does both.
+    page = Paginator(cast("QuerySet[Enterprise]", listed), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
         "filter_form": form,
         "figures": figures,
-        "missing": missing.object_list,
-        "page": missing,
         "period_label": period_format(period),
         "scope_label": scope.label,
+        "scope": scope,
         "due_on": figures.due_on.isoformat(),
+        "is_due": on > figures.due_on,
+        "is_default": period == default,
+        "default_label": period_format(default),
+        "submitted_percent": 100 * figures.submitted / figures.active if figures.active else None,
+        "incomplete": figures.submitted < figures.active,
+        "table_kind": table_kind,
+        "status_rows": _status_sorted(rows, sort),
+        "sort": sort,
+        "by": chosen["by"],
+        "show": chosen["show"],
+        "counts": counts,
+        "rows": _enterprise_rows(user, list(page.object_list)),
+        "page": page,
     }
     return render(request, "reporting/completeness.html", context)
