@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, ClassVar, TypedDict
 
 import pandas as pd
-from django.db.models import F, Min, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Min, Q, QuerySet, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.translation import gettext as _
 
 from enterprises.models import Designation, Enterprise, EnterpriseQuerySet
@@ -84,6 +85,21 @@ class Rule(ABC):
     @abstractmethod
     def describe(self) -> str:
         """The rule in plain words, in the active language."""
+
+    # -- rows for the pages: sorted and paginated in SQL ------------------------------
+
+    @abstractmethod
+    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """The evidence of one figure as ``values()`` rows, one per thing the figure
+        counts, for pages to sort and paginate in SQL: built on the same queries as
+        ``evidence`` (each rule kind lists its fields)."""
+
+    def not_counted(self, *, period: int, scope: Scope) -> QuerySet[Enterprise] | None:
+        """Who is not delivering: the enterprises the rule looks at in ``scope`` (its own
+        ``enterprises`` filter; for the share, those active at the quarter's end) that the
+        figure of ``period`` does not count. None when the rule does not count enterprises
+        (designations, items, sums)."""
+        return None
 
     # -- shared pieces ----------------------------------------------------------------
 
@@ -183,13 +199,18 @@ class DesignationCount(Rule):
         )
         return _whole(pivot(pd.concat([granted, gone], ignore_index=True), scopes, periods))
 
-    def evidence(self, *, period: int, scope: Scope) -> Evidence:
+    def in_force(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """The designations the figure of ``period`` counts in ``scope``: granted by the
+        quarter's end and not revoked on or before it, attributed to the scope."""
         end = period_end(period)
-        queryset = (
+        return (
             self.counted(end)
             .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=end))
             .filter(_scope_attribution_q(scope, "at_district", "at_park"))
         )
+
+    def evidence(self, *, period: int, scope: Scope) -> Evidence:
+        queryset = self.in_force(period=period, scope=scope)
         rows = queryset.values(
             "id",
             "name",
@@ -215,6 +236,25 @@ class DesignationCount(Rule):
         ]
         return Evidence(count=len(designations), designations=designations)
 
+    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """id, name, reference, granted_on, revoked_on, enterprise_id, enterprise_uscc,
+        enterprise_name, park_code, park_name_zh, park_name_en, provider_name (no subject:
+        the programme's)."""
+        return self.in_force(period=period, scope=scope).values(
+            "id",
+            "name",
+            "reference",
+            "granted_on",
+            "revoked_on",
+            "enterprise_id",
+            enterprise_uscc=F("enterprise__uscc"),
+            enterprise_name=F("enterprise__name"),
+            park_code=F("park__code"),
+            park_name_zh=F("park__name_zh"),
+            park_name_en=F("park__name_en"),
+            provider_name=F("provider__name"),
+        )
+
     def describe(self) -> str:
         return _(
             "Counts “%(kind)s” designations granted from %(since)s and not revoked by the "
@@ -229,7 +269,7 @@ class DesignationCount(Rule):
 class ItemDistinct(Rule):
     kind = RuleKind.ITEM_DISTINCT
 
-    @property
+    @cached_property
     def per_enterprise(self) -> bool:
         dedupe = (
             ItemKind.objects.filter(code=self.spec.source).values_list("dedupe", flat=True).first()
@@ -279,11 +319,14 @@ class ItemDistinct(Rule):
         )
         return _whole(pivot(events, scopes, periods))
 
+    def in_scope(self, *, period: int, scope: Scope) -> QuerySet[Item]:
+        """The items the figure of ``period`` reads in ``scope`` (every claim of each key)."""
+        return self.counted(period_end(period)).filter(scope.enterprise_q("enterprise__"))
+
     def evidence(self, *, period: int, scope: Scope) -> Evidence:
         per_enterprise = self.per_enterprise
         rows = (
-            self.counted(period_end(period))
-            .filter(scope.enterprise_q("enterprise__"))
+            self.in_scope(period=period, scope=scope)
             .values(
                 "identifier_key",
                 "identifier",
@@ -320,6 +363,75 @@ class ItemDistinct(Rule):
                 }
             )
         return Evidence(count=len(keys), items=list(keys.values()))
+
+    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """One row per de-duplication key: identifier_key, first_date (its earliest item),
+        claims (items claiming it); per enterprise also enterprise_id, enterprise_uscc and
+        enterprise_name, otherwise enterprises (how many claimed it)."""
+        rows = self.in_scope(period=period, scope=scope)
+        if self.per_enterprise:
+            return (
+                rows.values(
+                    "identifier_key",
+                    "enterprise_id",
+                    enterprise_uscc=F("enterprise__uscc"),
+                    enterprise_name=F("enterprise__name"),
+                )
+                .annotate(first_date=Min("date"), claims=Count("id"))
+                .order_by()
+            )
+        return (
+            rows.values("identifier_key")
+            .annotate(
+                first_date=Min("date"),
+                claims=Count("id"),
+                enterprises=Count("enterprise_id", distinct=True),
+            )
+            .order_by()
+        )
+
+    def claims(
+        self, *, period: int, scope: Scope, keys: list[tuple[int | None, str]], limit: int = 3
+    ) -> dict[tuple[int | None, str], list[dict[str, Any]]]:
+        """The first ``limit`` items (by date) claiming each of ``keys`` — (enterprise id,
+        identifier key) when keys are per enterprise, (None, identifier key) otherwise —
+        with their report: submission_id, period, identifier, date, enterprise_id,
+        enterprise_uscc, enterprise_name. At most ``limit`` × len(keys) rows."""
+        if not keys:
+            return {}
+        per_enterprise = self.per_enterprise
+        partition = (
+            [F("enterprise_id"), F("identifier_key")] if per_enterprise else [F("identifier_key")]
+        )
+        rows = self.in_scope(period=period, scope=scope).filter(
+            identifier_key__in={key for _enterprise, key in keys}
+        )
+        if per_enterprise:
+            rows = rows.filter(enterprise_id__in={enterprise for enterprise, _key in keys})
+        ranked = (
+            rows.annotate(
+                rank=Window(RowNumber(), partition_by=partition, order_by=[F("date"), F("id")])
+            )
+            .filter(rank__lte=limit)
+            .values(
+                "identifier_key",
+                "submission_id",
+                "period",
+                "identifier",
+                "date",
+                "enterprise_id",
+                enterprise_uscc=F("enterprise__uscc"),
+                enterprise_name=F("enterprise__name"),
+            )
+            .order_by("date", "id")
+        )
+        wanted = set(keys)
+        found: dict[tuple[int | None, str], list[dict[str, Any]]] = {key: [] for key in keys}
+        for row in ranked:
+            key = (row["enterprise_id"] if per_enterprise else None, row["identifier_key"])
+            if key in wanted:
+                found[key].append(row)
+        return found
 
     def describe(self) -> str:
         kind = ItemKind.objects.filter(code=self.spec.source).first()
@@ -368,6 +480,10 @@ class _MetricRule(Rule):
             period__lte=last,
         ).filter(self.enterprise_q("enterprise__"))
 
+    def in_scope(self, last: int, scope: Scope) -> QuerySet[MetricValue]:
+        """``counted`` for the enterprises of ``scope``."""
+        return self.counted(last).filter(scope.enterprise_q("enterprise__"))
+
     def metric_name(self) -> str:
         metric = Metric.objects.filter(code=self.spec.source).first()
         return metric.name if metric is not None else self.spec.source
@@ -392,8 +508,7 @@ class FlowSum(_MetricRule):
 
     def evidence(self, *, period: int, scope: Scope) -> Evidence:
         rows = (
-            self.counted(period)
-            .filter(scope.enterprise_q("enterprise__"))
+            self.in_scope(period, scope)
             .values("submission_id", "period", "value", enterprise_uscc=F("enterprise__uscc"))
             .order_by("period", "enterprise__uscc")
         )
@@ -407,6 +522,18 @@ class FlowSum(_MetricRule):
             for r in rows
         ]
         return Evidence(total=sum((r["value"] for r in reports), 0), reports=reports)
+
+    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """One row per report: submission_id, period, value, enterprise_id,
+        enterprise_uscc, enterprise_name."""
+        return self.in_scope(period, scope).values(
+            "submission_id",
+            "period",
+            "value",
+            "enterprise_id",
+            enterprise_uscc=F("enterprise__uscc"),
+            enterprise_name=F("enterprise__name"),
+        )
 
     def describe(self) -> str:
         return _(
@@ -457,6 +584,30 @@ class FlagEverCount(_MetricRule):
                 },
             )
         return Evidence(count=len(first), enterprises=list(first.values()))
+
+    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """One row per enterprise counted: enterprise_id, enterprise_uscc, enterprise_name,
+        park_code, first_period (its first approved report answering yes)."""
+        return (
+            self.flagged(period)
+            .filter(scope.enterprise_q("enterprise__"))
+            .values(
+                "enterprise_id",
+                enterprise_uscc=F("enterprise__uscc"),
+                enterprise_name=F("enterprise__name"),
+                park_code=F("enterprise__park__code"),
+            )
+            .annotate(first_period=Min("period"))
+            .order_by()
+        )
+
+    def not_counted(self, *, period: int, scope: Scope) -> QuerySet[Enterprise]:
+        """The enterprises of the filter in ``scope`` with no approved report answering yes
+        from ``counts_from``'s quarter up to ``period``."""
+        yes = self.flagged(period).filter(scope.enterprise_q("enterprise__"))
+        return Enterprise.objects.filter(self.enterprise_q(), scope.enterprise_q()).exclude(
+            pk__in=yes.values("enterprise_id")
+        )
 
     def describe(self) -> str:
         return _(
@@ -549,6 +700,55 @@ class FlagLatestCount(_MetricRule):
         )
         column = flagged[period]
         return [int(pk) for pk in column[column > 0].index if pk in in_scope]
+
+    def looked_at(self, *, period: int, scope: Scope) -> EnterpriseQuerySet:
+        """The enterprises the figure of ``period`` looks at in ``scope``: the filter's
+        (and, for the share, those active at the quarter's end)."""
+        among = self.enterprises().filter(scope.enterprise_q())
+        return among.active_on(period_end(period)) if self.active_only else among
+
+    def delivering(self, *, period: int, scope: Scope) -> tuple[list[int], list[int]]:
+        """``looked_at`` split into (counted, not counted) by the same transitions as
+        ``states``, read for the scope's enterprises only: an enterprise's state at P is its
+        latest change up to P (none: no)."""
+        key = (period, str(scope))
+        known: dict[tuple[int, str], tuple[list[int], list[int]]] = self.__dict__.setdefault(
+            "_delivering", {}
+        )
+        if key not in known:
+            among = self.looked_at(period=period, scope=scope)
+            ids = list(among.order_by("pk").values_list("pk", flat=True))
+            changes = self.transitions(period, enterprise_ids=among.values("id"))
+            latest = changes.sort_values("period", kind="stable").drop_duplicates(
+                "enterprise_id", keep="last"
+            )
+            yes = {int(pk) for pk in latest.loc[latest["value"] > 0, "enterprise_id"]}
+            known[key] = ([pk for pk in ids if pk in yes], [pk for pk in ids if pk not in yes])
+        return known[key]
+
+    def _part(self, *, period: int, scope: Scope, counted: bool) -> EnterpriseQuerySet:
+        """One side of ``delivering`` as a queryset, naming the shorter list of ids."""
+        yes, no = self.delivering(period=period, scope=scope)
+        among = self.looked_at(period=period, scope=scope)
+        wanted, others = (yes, no) if counted else (no, yes)
+        if len(wanted) <= len(others):
+            return among.filter(pk__in=wanted)
+        return among.exclude(pk__in=others)
+
+    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """One row per enterprise counted: enterprise_id, enterprise_uscc, enterprise_name,
+        park_code."""
+        return self._part(period=period, scope=scope, counted=True).values(
+            enterprise_id=F("pk"),
+            enterprise_uscc=F("uscc"),
+            enterprise_name=F("name"),
+            park_code=F("park__code"),
+        )
+
+    def not_counted(self, *, period: int, scope: Scope) -> QuerySet[Enterprise]:
+        """The filter's enterprises in ``scope`` (active ones for the share) whose latest
+        approved report up to ``period`` does not answer yes, or that have none."""
+        return self._part(period=period, scope=scope, counted=False)
 
     def evidence(self, *, period: int, scope: Scope) -> Evidence:
         ids = self.flagged_ids(period, scope)

@@ -1,9 +1,1049 @@
-"""(Being built.)"""
+"""The target page: one target's figures quarter by quarter (a chart and the same numbers as
+a table), where the quarter's figure comes from by district and park, the evidence behind
+it, who is not delivering (for the rules that count enterprises) and the rule in plain words.
+
+Every table's sort and page live in the URL, each under its own parameters (``bsort`` and
+``bpage`` for the breakdown, ``esort`` and ``epage`` for the evidence, ``nsort`` and
+``npage`` for who is not delivering), beside ``period`` and ``scope``. The evidence and the
+list of enterprises not counted are sorted and paginated in SQL; the number of queries does
+not grow with the data.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from math import ceil
+from typing import Any, overload
+
+import plotly.graph_objects as go
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core import policies
+from core.sorting import Sort
+from core.templatetags.dx import num
+from core.views import require
+from enterprises.models import Enterprise
+from parks.selectors import scopes_all
+from reporting.models import Submission
+from reporting.selectors import submission_list
+from targets.models import Target
+from targets.periods import period_end, period_format, period_of
+from targets.rules import RuleKind
+from targets.scopes import Scope, ScopeError, ScopeKind
+
+from .. import charts
+from ..arithmetic import share_round
+from ..models import Snapshot
+from ..presenters import FigureJSON, figure_json
+from ..rules import FlagEverCount, ItemDistinct, Rule, rule_for
+from ..selectors import snapshot_series
+from .common import QuarterChoice, quarter_choice, scope_url, target_or_404
+from .overview import projection_words
+
+PER_PAGE = 50
+CLAIMS_SHOWN = 3  # reports shown per de-duplication key (the rest are counted)
+PARKS_CHARTED = 20  # bars in the parks' chart (every park is in the table)
 
 
+# --- sorting and paging, one set of URL parameters per table -----------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    label: str
+    numeric: bool = False
+    href: str = ""  # empty: the column does not sort
+    state: str = ""  # aria-sort: ascending, descending or none
+
+
+@dataclass
+class Table:
+    """A table's header cells, the rows of its current page and the page's links."""
+
+    anchor: str
+    headers: list[Header]
+    rows: list[dict[str, Any]]
+    page: Page[Any] | None = None
+    previous_href: str = ""
+    next_href: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count if self.page is not None else len(self.rows)
+
+
+def _href(request: HttpRequest, anchor: str, **changes: object) -> str:
+    """The current URL's query with some parameters changed (None drops one), landing on the
+    table it belongs to."""
+    params = request.GET.copy()
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    query = params.urlencode()
+    return f"?{query}#{anchor}" if query else f"#{anchor}"
+
+
+def _sort(
+    request: HttpRequest, param: str, columns: dict[str, tuple[str, ...]], default: str
+) -> Sort:
+    """As ``core.sorting.sort_from``, under the table's own parameter."""
+    wanted = request.GET.get(param) or default
+    key = wanted.lstrip("-")
+    if key not in columns:
+        wanted, key = default, default.lstrip("-")
+    descending = wanted.startswith("-")
+    ordering = tuple(
+        (name[1:] if name.startswith("-") else f"-{name}") if descending else name
+        for name in columns[key]
+    )
+    return Sort(key=key, descending=descending, ordering=ordering)
+
+
+def _headers(
+    request: HttpRequest,
+    *,
+    anchor: str,
+    sort_param: str,
+    page_param: str,
+    sort: Sort,
+    columns: list[tuple[str | None, str, bool]],
+) -> list[Header]:
+    """Header cells: (key or None, label, numeric). A sortable one links to the flipped
+    order (ascending first) and says its state in aria-sort."""
+    headers = []
+    for key, label, numeric in columns:
+        if key is None:
+            headers.append(Header(label=label, numeric=numeric))
+            continue
+        active = sort.key == key
+        descending = active and sort.descending
+        value = key if descending or not active else f"-{key}"
+        state = ("descending" if descending else "ascending") if active else "none"
+        href = _href(request, anchor, **{sort_param: value, page_param: None})
+        headers.append(Header(label=label, numeric=numeric, href=href, state=state))
+    return headers
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
+
+
+class _Counted(Sequence[Any]):
+    """A paginator's list that knows only its length (the rows are fetched per page)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Any]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        raise IndexError(index)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+def _sql_page(
+    request: HttpRequest, param: str, rows: QuerySet[Any], ordering: Sequence[str]
+) -> Page[Any]:
+    """One page of a ``values()`` queryset and how many rows there are, in one query (a
+    window count beside the page's rows); a second only past the last page."""
+    ordered = rows.order_by(*ordering).annotate(rows_total=Window(Count("*")))
+    number = _page_number(request.GET.get(param))
+    found = list(ordered[(number - 1) * PER_PAGE : number * PER_PAGE])
+    if found:
+        total = int(found[0]["rows_total"])
+    else:
+        total = rows.order_by().count() if number > 1 else 0
+        last = max(1, ceil(total / PER_PAGE))
+        if total and number > last:
+            number = last
+            found = list(ordered[(number - 1) * PER_PAGE : number * PER_PAGE])
+        else:
+            number = 1
+    return Page(found, number, Paginator(_Counted(total), PER_PAGE))
+
+
+def _list_page(request: HttpRequest, param: str, rows: list[dict[str, Any]]) -> Page[Any]:
+    return Paginator(rows, PER_PAGE).get_page(request.GET.get(param))
+
+
+def _pager_links(table: Table, request: HttpRequest, param: str) -> None:
+    page = table.page
+    if page is None:
+        return
+    if page.has_previous():
+        table.previous_href = _href(request, table.anchor, **{param: page.previous_page_number()})
+    if page.has_next():
+        table.next_href = _href(request, table.anchor, **{param: page.next_page_number()})
+
+
+# --- scope, quarter and the series --------------------------------------------------------
+
+
+def _scope_of(request: HttpRequest, everything: list[Scope]) -> Scope:
+    """The scope in the URL (the city, or a district or park the user may see: 404 for any
+    other); the user's default without one."""
+    user = request.user
+    known = {str(scope): scope for scope in everything}
+    text = request.GET.get("scope")
+    if not text:
+        default = policies.default_scope(user)
+        return known.get(str(default), default)
+    try:
+        asked = Scope.parse(text)
+    except ScopeError as error:
+        raise Http404(str(error)) from error
+    scope = known.get(str(asked))
+    if scope is None or not (scope.is_city or policies.scope_allowed(user, scope)):
+        raise Http404
+    return scope
+
+
+def _period_of(choice: QuarterChoice, periods: list[int]) -> int | None:
+    """The quarter asked for (or the default) when the target has a figure for it; else the
+    target's latest quarter before it, or its first."""
+    if not periods:
+        return None
+    wanted = choice.period if choice.period is not None else periods[-1]
+    if wanted in periods:
+        return wanted
+    earlier = [p for p in periods if p <= wanted]
+    return earlier[-1] if earlier else periods[0]
+
+
+@dataclass
+class Point:
+    snapshot: Snapshot
+    figure: FigureJSON
+
+    @property
+    def period(self) -> int:
+        return self.snapshot.period
+
+    @property
+    def x(self) -> str:
+        return period_end(self.snapshot.period).isoformat()
+
+
+def _label(value: Decimal | float | int | None) -> str:
+    return num(value)
+
+
+def _baseline(target: Target, points: list[Point]) -> Decimal | None:
+    """The baseline's value. "actual": the city's actual in the baseline quarter; when that
+    quarter has no stored figure (it precedes ``counts_from``), the planned line read at the
+    baseline date, which passes through the baseline point by definition (DOMAIN.md)."""
+    if target.baseline_value is not None:
+        return target.baseline_value
+    quarter = period_of(target.baseline_date)
+    for point in points:
+        if point.period == quarter:
+            return point.snapshot.actual
+    milestones = list(target.milestones.all())
+    planned = [p for p in points if p.snapshot.planned is not None]
+    if not milestones or not planned:
+        return None
+    first, start = milestones[0], target.baseline_date
+    point = planned[0]
+    end = period_end(point.period)
+    if end <= start:
+        return point.snapshot.planned
+    span = (first.date - start).days
+    if span <= 0 or end >= first.date:
+        return None
+    t = Decimal((end - start).days) / Decimal(span)
+    value = (point.snapshot.planned - first.value * t) / (1 - t)  # type: ignore[operator]
+    places = 0 if _is_whole(target) else 1 if target.rule_kind == RuleKind.FLAG_LATEST_SHARE else 2
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def _is_whole(target: Target) -> bool:
+    return target.rule_kind not in (RuleKind.FLOW_SUM, RuleKind.FLAG_LATEST_SHARE)
+
+
+def _series_chart(
+    target: Target, scope: Scope, points: list[Point], chosen: Point | None
+) -> dict[str, Any]:
+    """Actual by quarter (solid), planned (dotted), the baseline and milestones (labelled
+    diamonds), the final target (a horizontal line), the deadline (a vertical line), the
+    projection from the chosen quarter (dashed) and the quarter it reaches the target."""
+    fig = go.Figure()
+    xs = [p.x for p in points]
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=[p.figure["actual"] for p in points],
+            name=_("Actual"),
+            mode="lines+markers",
+            line={"color": charts.BRAND, "width": 3},
+            marker={"size": 7, "symbol": "circle"},
+            hovertemplate=_("Actual") + ": %{y}<extra></extra>",
+        )
+    )
+    planned = [p for p in points if p.figure["planned"] is not None]
+    if planned:
+        fig.add_trace(
+            go.Scatter(
+                x=[p.x for p in planned],
+                y=[p.figure["planned"] for p in planned],
+                name=_("Planned"),
+                mode="lines",
+                line={"color": charts.MUTED, "width": 2, "dash": "dot"},
+                hovertemplate=_("Planned") + ": %{y}<extra></extra>",
+            )
+        )
+    spread = [*xs, target.deadline.isoformat()]
+    if scope.is_city:
+        spread += _mark_traces(fig, target, points)
+    target_value = _target_value(points, chosen)
+    spread += _projection_traces(fig, target, chosen, target_value)
+    if target_value is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[min(spread), max(spread)],
+                y=[float(target_value), float(target_value)],
+                name=_("Target: %(value)s") % {"value": _label(target_value)},
+                mode="lines",
+                line={"color": charts.GREEN, "width": 2},
+                hovertemplate=_("Target") + ": %{y}<extra></extra>",
+            )
+        )
+    fig.update_layout(_series_layout(target))
+    return charts.figure_dict(fig)
+
+
+def _target_value(points: list[Point], chosen: Point | None) -> Decimal | None:
+    """The scope's final target: the city's, or an allocation's (none for other scopes)."""
+    if chosen is not None and chosen.snapshot.target_value is not None:
+        return chosen.snapshot.target_value
+    return points[-1].snapshot.target_value if points else None
+
+
+def _mark_traces(fig: go.Figure, target: Target, points: list[Point]) -> list[str]:
+    """The baseline (an open diamond) and the milestones (diamonds), labelled "2024: 6";
+    returns their x values."""
+    marks = [(target.baseline_date, _baseline(target, points), True)] + [
+        (m.date, m.value, False) for m in target.milestones.all()
+    ]
+    xs: list[str] = []
+    for baseline in (True, False):
+        shown = [(d, v) for d, v, b in marks if b is baseline and v is not None]
+        if not shown:
+            continue
+        name = _("Baseline") if baseline else _("Milestones")
+        fig.add_trace(
+            go.Scatter(
+                x=[d.isoformat() for d, _v in shown],
+                y=[float(v) for _d, v in shown],
+                text=[f"{d.year}: {_label(v)}" for d, v in shown],
+                name=name,
+                mode="markers+text",
+                textposition="top center",
+                marker={
+                    "size": 12,
+                    "symbol": "diamond-open" if baseline else "diamond",
+                    "color": charts.SEQUENCE[1],
+                    "line": {"width": 2, "color": charts.SEQUENCE[1]},
+                },
+                hovertemplate=name + " %{text}<extra></extra>",
+            )
+        )
+        xs += [d.isoformat() for d, _v in shown]
+    return xs
+
+
+def _threshold(target: Target, target_value: Decimal | None) -> Decimal:
+    """The value that counts as reached (approximately: 90 %)."""
+    if target_value is None:
+        return target.achievement_threshold
+    if target.comparator == Target.Comparator.APPROXIMATELY:
+        return target_value * Decimal("0.9")
+    return target_value
+
+
+def _projection_traces(
+    fig: go.Figure, target: Target, chosen: Point | None, target_value: Decimal | None
+) -> list[str]:
+    """The dashed projection from the chosen quarter's actual to the deadline quarter's end
+    (and on to the attainment quarter when that comes later), and the attainment marked;
+    returns their x values."""
+    if chosen is None:
+        return []
+    deadline_quarter = period_of(target.deadline)
+    line: list[tuple[str, float]] = []
+    projected = chosen.figure["projected_at_deadline"]
+    if projected is not None:
+        line = [
+            (chosen.x, float(chosen.snapshot.actual)),
+            (period_end(deadline_quarter).isoformat(), float(projected)),
+        ]
+    when = chosen.snapshot.projected_attainment
+    reached: tuple[str, float] | None = None
+    if when is not None:
+        reached = (period_end(when).isoformat(), float(_threshold(target, target_value)))
+        if line and when > deadline_quarter:
+            line.append(reached)
+    if line:
+        fig.add_trace(
+            go.Scatter(
+                x=[x for x, _y in line],
+                y=[y for _x, y in line],
+                name=_("Projection from %(quarter)s") % {"quarter": period_format(chosen.period)},
+                mode="lines",
+                line={"color": charts.AMBER, "width": 2, "dash": "dash"},
+                hovertemplate=_("Projection") + ": %{y}<extra></extra>",
+            )
+        )
+    if when is not None and reached is not None:
+        words = _("reaches %(value)s in %(quarter)s") % {
+            "value": _label(_threshold(target, target_value)),
+            "quarter": period_format(when),
+        }
+        fig.add_trace(
+            go.Scatter(
+                x=[reached[0]],
+                y=[reached[1]],
+                text=[words],
+                name=_("Target reached (projected)"),
+                mode="markers+text",
+                textposition="bottom right",
+                marker={"size": 14, "symbol": "star", "color": charts.GREEN},
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+        line.append(reached)
+    return [x for x, _y in line]
+
+
+def _series_layout(target: Target) -> dict[str, Any]:
+    """Quarters on a date axis (hover says 2024Q3), the deadline as a labelled vertical
+    line."""
+    deadline = target.deadline.isoformat()
+    layout = charts.base_layout(x_title=_("Quarter (plotted at its end)"), y_title=target.unit)
+    layout["xaxis"].update({"type": "date", "hoverformat": "%YQ%q", "tickformat": "%Y"})
+    layout["legend"]["y"] = -0.22
+    layout["margin"]["b"] = 96
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": deadline,
+            "x1": deadline,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": charts.RED, "width": 1.5, "dash": "longdash"},
+        }
+    ]
+    layout["annotations"] = [
+        {
+            "x": deadline,
+            "y": 1,
+            "xref": "x",
+            "yref": "paper",
+            "text": _("Deadline %(date)s") % {"date": deadline},
+            "showarrow": False,
+            "xanchor": "right",
+            "yanchor": "bottom",
+            "font": {"color": charts.RED, "size": 12},
+        }
+    ]
+    return layout
+
+
+# --- the breakdown by district and park ---------------------------------------------------
+
+
+@dataclass
+class Place:
+    scope: Scope
+    actual: Decimal
+    share: Decimal | None
+    url: str | None
+
+    @property
+    def label(self) -> str:
+        return self.scope.label
+
+
+def _breakdown(
+    request: HttpRequest, target: Target, period: int, everything: list[Scope]
+) -> dict[str, Any]:
+    """The quarter's figure of every district and park (a park manager: their park), with
+    the share of the city, as sorted bar charts and sortable tables."""
+    user = request.user
+    rows = Snapshot.objects.filter(target=target, period=period)
+    own = policies.own_scope(user)
+    if own is not None:
+        rows = rows.filter(scope=str(own))
+    else:
+        rows = rows.filter(Q(scope__startswith="district:") | Q(scope__startswith="park:"))
+    known = {str(scope): scope for scope in everything}
+    label = period_format(period)
+    places = [
+        Place(
+            scope=known[text],
+            actual=actual,
+            share=share,
+            url=scope_url(user, known[text], period=label),
+        )
+        for text, actual, share in rows.values_list("scope", "actual", "share_of_city")
+        if text in known and policies.scope_allowed(user, known[text])
+    ]
+    columns: dict[str, tuple[str, ...]] = {
+        "name": ("label",),
+        "actual": ("actual",),
+        "share": ("share",),
+    }
+    sort = _sort(request, "bsort", columns, "-actual")
+
+    def key(place: Place) -> tuple[Any, ...]:
+        if sort.key == "name":
+            return (place.label,)
+        if sort.key == "share":
+            return (place.share is not None, place.share or 0, place.label)
+        return (place.actual, place.label)
+
+    ordered = sorted(places, key=key, reverse=sort.descending)
+    districts = [p for p in ordered if p.scope.kind is ScopeKind.DISTRICT]
+    parks = [p for p in ordered if p.scope.kind is ScopeKind.PARK]
+    unit = target.unit
+    header_columns: list[tuple[str | None, str, bool]] = [
+        ("name", _("Name"), False),
+        ("actual", _("Actual") + (f" ({unit})" if unit else ""), True),
+        ("share", _("Share of the city"), True),
+    ]
+    tables = {}
+    for name, chosen, anchor in (
+        ("districts", districts, "districts-title"),
+        ("parks", parks, "parks-title"),
+    ):
+        table = Table(
+            anchor=anchor,
+            headers=_headers(
+                request,
+                anchor=anchor,
+                sort_param="bsort",
+                page_param="bpage",
+                sort=sort,
+                columns=header_columns,
+            ),
+            rows=[],
+        )
+        if name == "parks":
+            table.page = _list_page(request, "bpage", [{"place": p} for p in chosen])
+            table.rows = list(table.page.object_list)
+            _pager_links(table, request, "bpage")
+        else:
+            table.rows = [{"place": p} for p in chosen]
+        tables[name] = table
+    by_size = sorted(places, key=lambda p: (-p.actual, p.label))
+    charts_ = {}
+    for name, kind, limit in (
+        ("districts", ScopeKind.DISTRICT, None),
+        ("parks", ScopeKind.PARK, PARKS_CHARTED),
+    ):
+        shown = [p for p in by_size if p.scope.kind is kind][:limit]
+        if len(shown) > 1:
+            charts_[name] = _bar_chart(target, shown)
+    return {
+        "actuals": {str(p.scope): p.actual for p in places},
+        "districts": tables["districts"],
+        "parks": tables["parks"],
+        "charts": charts_,
+        "parks_charted": PARKS_CHARTED,
+        "park_count": len(parks),
+        "own": own,
+    }
+
+
+def _bar_chart(target: Target, places: list[Place]) -> dict[str, Any]:
+    fig = go.Figure(
+        go.Bar(
+            x=[float(p.actual) for p in places],
+            y=[p.label for p in places],
+            orientation="h",
+            marker={"color": charts.BRAND},
+            text=[
+                _label(p.actual) + (f" ({p.share:.1f}%)" if p.share is not None else "")
+                for p in places
+            ],
+            textposition="auto",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+            name=_("Actual"),
+        )
+    )
+    layout = charts.base_layout(x_title=target.unit, height=max(220, 34 * len(places) + 90))
+    layout["hovermode"] = "closest"
+    layout["showlegend"] = False
+    layout["margin"].update({"l": 8, "b": 40})
+    layout["yaxis"].update({"autorange": "reversed", "automargin": True, "type": "category"})
+    fig.update_layout(layout)
+    return charts.figure_dict(fig)
+
+
+# --- evidence and who is not delivering ----------------------------------------------------
+
+
+def _readable(
+    user: policies.Actor, enterprise_ids: set[int], report_ids: set[int]
+) -> tuple[set[int], set[int]]:
+    """Of these enterprises and reports, those whose pages the user may open (one query
+    each, whatever the page's length)."""
+    enterprises: set[int] = set()
+    if enterprise_ids and policies.can_read_enterprise_pages(user):
+        enterprises = set(
+            Enterprise.objects.filter(policies.enterprise_q(user), pk__in=enterprise_ids)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    reports: set[int] = set()
+    if report_ids:
+        reports = set(
+            submission_list(user=user)
+            .filter(pk__in=report_ids)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+    return enterprises, reports
+
+
+def _enterprise_url(uscc: str) -> str:
+    return reverse("progress:enterprise", args=[uscc])
+
+
+def _report_url(pk: int) -> str:
+    return reverse("reporting:report-detail", args=[pk])
+
+
+def _link_rows(user: policies.Actor, rows: list[dict[str, Any]]) -> None:
+    """Adds ``enterprise_url`` and ``report_url`` to rows (and their claims) that name an
+    enterprise or a report the user may open."""
+    everything = [*rows, *(claim for row in rows for claim in row.get("claims", []))]
+    enterprise_ids = {r["enterprise_id"] for r in everything if r.get("enterprise_id")}
+    report_ids = {r["submission_id"] for r in everything if r.get("submission_id")}
+    enterprises, reports = _readable(user, enterprise_ids, report_ids)
+    for row in everything:
+        pk = row.get("enterprise_id")
+        row["enterprise_url"] = (
+            _enterprise_url(row["enterprise_uscc"]) if pk in enterprises else None
+        )
+        report = row.get("submission_id")
+        row["report_url"] = _report_url(report) if report in reports else None
+
+
+def _reports_of(enterprise_ids: list[int], period: int) -> dict[int, dict[str, Any]]:
+    """Each enterprise's latest report up to ``period`` (any status) and latest approved
+    one: rows of the page's enterprises only."""
+    found: dict[int, dict[str, Any]] = {pk: {} for pk in enterprise_ids}
+    if not enterprise_ids:
+        return found
+    rows = (
+        Submission.objects.filter(enterprise_id__in=enterprise_ids, period__lte=period)
+        .order_by("enterprise_id", "-period")
+        .values_list("enterprise_id", "pk", "period", "status")
+    )
+    for enterprise, pk, quarter, status in rows:
+        seen = found[enterprise]
+        seen.setdefault("latest", {"submission_id": pk, "period": quarter, "status": status})
+        if status == Submission.Status.APPROVED:
+            seen.setdefault("approved", {"submission_id": pk, "period": quarter})
+    return found
+
+
+@dataclass(frozen=True)
+class EvidenceShape:
+    """How one rule kind's evidence reads: its columns and their sort keys."""
+
+    shape: str  # designations, items, reports or enterprises
+    columns: dict[str, tuple[str, ...]]
+    headers: list[tuple[str | None, str, bool]]
+    default: str
+
+
+def _evidence_shape(rule: Rule) -> EvidenceShape:
+    kind = rule.kind
+    if kind is RuleKind.DESIGNATION_COUNT:
+        return EvidenceShape(
+            "designations",
+            {
+                "granted": ("granted_on", "id"),
+                "name": ("name", "id"),
+                "reference": ("reference", "id"),
+            },
+            [
+                ("name", _("Designation"), False),
+                (None, _("Granted to"), False),
+                ("reference", _("Document"), False),
+                ("granted", _("Granted on"), False),
+            ],
+            "granted",
+        )
+    if isinstance(rule, ItemDistinct):
+        return _items_shape(per_enterprise=rule.per_enterprise)
+    if kind is RuleKind.FLOW_SUM:
+        return EvidenceShape(
+            "reports",
+            {
+                "period": ("period", "enterprise_uscc"),
+                "enterprise": ("enterprise_uscc", "period"),
+                "value": ("value", "enterprise_uscc", "period"),
+            },
+            [
+                ("enterprise", _("Enterprise"), False),
+                ("period", _("Quarter"), False),
+                ("value", _("Value"), True),
+                (None, _("Report"), False),
+            ],
+            "period",
+        )
+    columns = {
+        "enterprise": ("enterprise_name", "enterprise_uscc"),
+        "uscc": ("enterprise_uscc",),
+        "park": ("park_code", "enterprise_uscc"),
+    }
+    headers: list[tuple[str | None, str, bool]] = [
+        ("enterprise", _("Enterprise"), False),
+        ("uscc", _("USCC"), False),
+        ("park", _("Park"), False),
+    ]
+    if kind is RuleKind.FLAG_EVER_COUNT:
+        columns["first"] = ("first_period", "enterprise_uscc")
+        headers.append(("first", _("First answered yes"), False))
+    else:
+        headers.append((None, _("Latest approved report"), False))
+    return EvidenceShape("enterprises", columns, headers, "park")
+
+
+def _items_shape(*, per_enterprise: bool) -> EvidenceShape:
+    if per_enterprise:
+        return EvidenceShape(
+            "items",
+            {
+                "first": ("first_date", "identifier_key", "enterprise_id"),
+                "key": ("identifier_key", "enterprise_id"),
+                "enterprise": ("enterprise_uscc", "identifier_key"),
+                "claims": ("claims", "identifier_key", "enterprise_id"),
+            },
+            [
+                ("key", _("De-duplication key"), False),
+                ("enterprise", _("Enterprise"), False),
+                ("first", _("First dated"), False),
+                ("claims", _("Items claiming it"), True),
+                (None, _("Reports"), False),
+            ],
+            "first",
+        )
+    return EvidenceShape(
+        "items",
+        {
+            "first": ("first_date", "identifier_key"),
+            "key": ("identifier_key",),
+            "claims": ("claims", "identifier_key"),
+            "enterprises": ("enterprises", "identifier_key"),
+        },
+        [
+            ("key", _("De-duplication key"), False),
+            ("first", _("First dated"), False),
+            ("enterprises", _("Enterprises claiming it"), True),
+            ("claims", _("Items claiming it"), True),
+            (None, _("Reports"), False),
+        ],
+        "first",
+    )
+
+
+def _with_claims(rule: ItemDistinct, period: int, scope: Scope, rows: list[dict[str, Any]]) -> None:
+    """The first reports claiming each key of the page (one query)."""
+    per_enterprise = rule.per_enterprise
+    keys = [
+        (row["enterprise_id"] if per_enterprise else None, row["identifier_key"]) for row in rows
+    ]
+    claims = rule.claims(period=period, scope=scope, keys=keys, limit=CLAIMS_SHOWN)
+    for row, key in zip(rows, keys, strict=True):
+        shown = claims.get(key, [])
+        row["claim_count"] = int(row["claims"])
+        row["claims_more"] = max(0, row["claim_count"] - len(shown))
+        row["claims"] = shown
+
+
+def _with_reports(rule: Rule, period: int, rows: list[dict[str, Any]]) -> None:
+    """The report behind each counted enterprise of the page: its first answering yes
+    (ever) or its latest approved one (latest)."""
+    ids = [row["enterprise_id"] for row in rows]
+    if isinstance(rule, FlagEverCount):
+        firsts: dict[int, tuple[int, int]] = {}
+        for enterprise, quarter, submission in (
+            rule.flagged(period)
+            .filter(enterprise_id__in=ids)
+            .order_by("enterprise_id", "period")
+            .values_list("enterprise_id", "period", "submission_id")
+        ):
+            firsts.setdefault(enterprise, (quarter, submission))
+        for row in rows:
+            first = firsts.get(row["enterprise_id"])
+            row["report_period"], row["submission_id"] = first if first else (None, None)
+        return
+    reports = _reports_of(ids, period)
+    for row in rows:
+        approved = reports[row["enterprise_id"]].get("approved", {})
+        row["submission_id"] = approved.get("submission_id")
+        row["report_period"] = approved.get("period")
+
+
+def _evidence(
+    request: HttpRequest, rule: Rule, period: int, scope: Scope, parks: dict[str, Scope]
+) -> Table:
+    """What the figure of ``period`` in ``scope`` counts, one page at a time."""
+    shape = _evidence_shape(rule)
+    sort = _sort(request, "esort", shape.columns, shape.default)
+    page = _sql_page(
+        request, "epage", rule.evidence_rows(period=period, scope=scope), sort.ordering
+    )
+    found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
+    if isinstance(rule, ItemDistinct):
+        _with_claims(rule, period, scope, found)
+    elif shape.shape == "enterprises":
+        _with_reports(rule, period, found)
+    label = period_format(period)
+    for row in found:
+        code = row.get("park_code")
+        row["park"] = parks.get(f"park:{code}") if code else None
+        row["park_url"] = (
+            scope_url(request.user, row["park"], period=label) if row["park"] else None
+        )
+    _link_rows(request.user, found)
+    anchor = "evidence-title"
+    table = Table(
+        anchor=anchor,
+        headers=_headers(
+            request,
+            anchor=anchor,
+            sort_param="esort",
+            page_param="epage",
+            sort=sort,
+            columns=shape.headers,
+        ),
+        rows=found,
+        page=page,
+        extra={
+            "shape": shape.shape,
+            "per_enterprise": isinstance(rule, ItemDistinct) and rule.per_enterprise,
+        },
+    )
+    _pager_links(table, request, "epage")
+    return table
+
+
+def _not_delivering(
+    request: HttpRequest, rule: Rule, period: int, scope: Scope, parks: dict[str, Scope]
+) -> Table | None:
+    """For the rules that count enterprises: those of the rule's filter in the scope that
+    the figure does not count, by park, with their latest report."""
+    enterprises = rule.not_counted(period=period, scope=scope)
+    if enterprises is None:
+        return None
+    rows = enterprises.values(
+        enterprise_id=F("pk"),
+        enterprise_uscc=F("uscc"),
+        enterprise_name=F("name"),
+        park_code=F("park__code"),
+    )
+    columns = {
+        "park": ("park_code", "enterprise_uscc"),
+        "enterprise": ("enterprise_name", "enterprise_uscc"),
+        "uscc": ("enterprise_uscc",),
+    }
+    sort = _sort(request, "nsort", columns, "park")
+    page = _sql_page(request, "npage", rows, sort.ordering)
+    found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
+    reports = _reports_of([row["enterprise_id"] for row in found], period)
+    report_ids: set[int] = set()
+    for row in found:
+        seen = reports[row["enterprise_id"]]
+        row["latest"] = seen.get("latest")
+        row["approved"] = seen.get("approved")
+        code = row.get("park_code")
+        row["park"] = parks.get(f"park:{code}") if code else None
+        for report in (row["latest"], row["approved"]):
+            if report is not None:
+                report_ids.add(report["submission_id"])
+    enterprise_ids = {row["enterprise_id"] for row in found}
+    readable_enterprises, readable_reports = _readable(request.user, enterprise_ids, report_ids)
+    for row in found:
+        row["enterprise_url"] = (
+            _enterprise_url(row["enterprise_uscc"])
+            if row["enterprise_id"] in readable_enterprises
+            else None
+        )
+        for name in ("latest", "approved"):
+            report = row[name]
+            if report is not None:
+                report["url"] = (
+                    _report_url(report["submission_id"])
+                    if report["submission_id"] in readable_reports
+                    else None
+                )
+                if "status" in report:
+                    report["status_label"] = Submission.Status(report["status"]).label
+    anchor = "missing-title"
+    table = Table(
+        anchor=anchor,
+        headers=_headers(
+            request,
+            anchor=anchor,
+            sort_param="nsort",
+            page_param="npage",
+            sort=sort,
+            columns=[
+                ("park", _("Park"), False),
+                ("enterprise", _("Enterprise"), False),
+                ("uscc", _("USCC"), False),
+                (None, _("Latest report"), False),
+                (None, _("Latest approved report"), False),
+            ],
+        ),
+        rows=found,
+        page=page,
+    )
+    _pager_links(table, request, "npage")
+    return table
+
+
+def _missing_words(rule: Rule, period: int) -> str:
+    quarter = period_format(period)
+    if rule.kind is RuleKind.FLAG_EVER_COUNT:
+        return _(
+            "Enterprises of the rule's filter with no approved report answering yes from "
+            "%(since)s up to %(quarter)s."
+        ) % {"since": period_format(rule.first_period), "quarter": quarter}
+    if rule.kind is RuleKind.FLAG_LATEST_SHARE:
+        return _(
+            "Enterprises of the rule's filter active at the end of %(quarter)s whose latest "
+            "approved report up to that quarter does not answer yes, or that have none."
+        ) % {"quarter": quarter}
+    return _(
+        "Enterprises of the rule's filter whose latest approved report up to %(quarter)s "
+        "does not answer yes, or that have none."
+    ) % {"quarter": quarter}
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def _summary(target: Target, figure: FigureJSON | None, point: Point | None) -> str:
+    """The projection in a sentence where the scope has a target (the city, or an allocated
+    scope); nothing for a district or park without one."""
+    if point is None or figure is None or figure["target_value"] is None:
+        return ""
+    return projection_words(target, point.snapshot)
+
+
+@require(policies.can_read_city_progress)
 def target_page(request: HttpRequest, code: str) -> HttpResponse:
-    raise Http404
+    """One target: its figures by quarter for a scope, and, for those who may read progress
+    by district and park, the breakdown, the evidence and who is not delivering."""
+    user = request.user
+    target = target_or_404(code)
+    rule = rule_for(target)
+    everything = scopes_all()
+    scope = _scope_of(request, everything)
+    choice = quarter_choice(request)
+    points = [Point(s, figure_json(s)) for s in snapshot_series(target=target, scope=scope)]
+    periods = [p.period for p in points]
+    period = _period_of(choice, periods)
+    point = next((p for p in points if p.period == period), None)
+    figure = point.figure if point is not None else None
+    parks = {str(s): s for s in everything if s.kind is ScopeKind.PARK}
+    scope_choices = [s for s in everything if s.is_city or policies.scope_allowed(user, s)]
+    context: dict[str, Any] = {
+        "target": target,
+        "rule_words": rule.describe(),
+        "scope": scope,
+        "scope_choices": [(str(s), s.label) for s in scope_choices],
+        "scope_url": None if scope.is_city else scope_url(user, scope, period=_quarter(period)),
+        "period": period,
+        "quarter": _quarter(period),
+        "quarters": [period_format(p) for p in reversed(periods)],
+        "asked_other": choice.period is not None and period is not None and choice.period != period,
+        "points": points,
+        "figure": figure,
+        "point": point,
+        "summary": _summary(target, figure, point),
+        "chart": _series_chart(target, scope, points, point) if points else None,
+        "milestones": list(target.milestones.all()),
+        "baseline": _baseline(target, points) if scope.is_city else None,
+        "is_share": target.rule_kind == RuleKind.FLAG_LATEST_SHARE,
+        "api_url": (
+            reverse("progress-series", args=[target.code]) + f"?scope={scope}"
+            if policies.can_read_progress(user) and policies.scope_allowed(user, scope)
+            else None
+        ),
+        "detail": False,
+    }
+    if policies.can_read_progress(user) and period is not None:
+        own = policies.own_scope(user)
+        evidence_scope = scope if policies.scope_allowed(user, scope) else own
+        if evidence_scope is not None:
+            evidence_scope = {str(s): s for s in everything}.get(
+                str(evidence_scope), evidence_scope
+            )
+            breakdown = _breakdown(request, target, period, everything)
+            evidence = _evidence(request, rule, period, evidence_scope, parks)
+            missing = _not_delivering(request, rule, period, evidence_scope, parks)
+            stored = (
+                figure["actual"]
+                if evidence_scope == scope and figure is not None
+                else breakdown["actuals"].get(str(evidence_scope))
+            )
+            context.update(
+                {
+                    "detail": True,
+                    "breakdown": breakdown,
+                    "evidence_scope": evidence_scope,
+                    "evidence": evidence,
+                    "missing": missing,
+                    "missing_words": _missing_words(rule, period),
+                    "looked_at": evidence.count + missing.count if missing is not None else None,
+                    "stored_actual": stored,
+                    "drift": _drift(rule, stored, evidence, missing),
+                }
+            )
+    return render(request, "progress/target.html", context)
+
+
+def _drift(rule: Rule, stored: Any, evidence: Table, missing: Table | None) -> bool:
+    """Whether the stored figure differs from what the evidence now gives (the figures are
+    being recomputed after a change): counts compare directly, the share by its formula."""
+    if stored is None or rule.kind is RuleKind.FLOW_SUM:
+        return False
+    if rule.kind is RuleKind.FLAG_LATEST_SHARE:
+        if missing is None:
+            return False
+        looked_at = evidence.count + missing.count
+        share = share_round(evidence.count, looked_at)
+        return Decimal(str(stored)) != share
+    return Decimal(str(stored)) != evidence.count
+
+
+def _quarter(period: int | None) -> str:
+    return period_format(period) if period is not None else ""
