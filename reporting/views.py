@@ -625,6 +625,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 # --- completeness -----------------------------------------------------------------------
 
 # The status table's columns (``core.sorting``; the rows are sorted in Python: a few dozen).
+FIGURES = ("active", "submitted", "approved", "returned", "overdue", "late")
 STATUS_COLUMNS: dict[str, tuple[str, ...]] = {
     key: (key,)
     for key in ("name", "active", "submitted", "approved", "returned", "overdue", "late", "percent")
@@ -711,12 +712,14 @@ def _status_counts(
 
 def _status_rows(
     user: User, *, period: int, scope: Scope, by: str, on: dt.date
-) -> tuple[str, list[StatusRow]]:
+) -> tuple[str, list[StatusRow], dict[str, int]]:
     """The status table: for the city every district (or every park), for a district its
-    parks; nothing for a park. Returns the table's kind ("district" or "park", "" for none)
-    and its rows, each with a link to its own completeness when the user may open it."""
+    parks; nothing for a park. Returns the table's kind ("district" or "park", "" for none),
+    its rows (each with a link to its own completeness when the user may open it), and the
+    scope's totals: the groups partition the scope's enterprises, so they add up to
+    ``selectors.completeness`` of the scope (tests hold them equal)."""
     if scope.kind is ScopeKind.PARK:
-        return "", []
+        return "", [], {}
     if scope.is_city and by != CompletenessFilterForm.BY_PARK:
         kind = "district"
         places = [
@@ -745,7 +748,11 @@ def _status_rows(
         rows.append(_status_row(place.label, place, url, counts.get(pk, {})))
     if kind == "park" and None in counts:
         rows.append(_status_row(_("Not in a park"), None, None, counts[None]))
-    return kind, rows
+    totals = dict.fromkeys(FIGURES, 0)
+    for group_counts in counts.values():
+        for figure in FIGURES:
+            totals[figure] += group_counts[figure]
+    return kind, rows, totals
 
 
 def _status_row(
@@ -895,9 +902,17 @@ def completeness(request: HttpRequest) -> HttpResponse:
     chosen = form.cleaned_data
     period = period_parse(chosen["period"])
     scope = next(s for s in scopes if str(s) == chosen["scope"])
-    figures = selectors.completeness(period=period, scope=scope, today=on)
     sort = sort_from(request, STATUS_COLUMNS, default="percent")
-    table_kind, rows = _status_rows(user, period=period, scope=scope, by=chosen["by"], on=on)
+    table_kind, rows, totals = _status_rows(
+        user, period=period, scope=scope, by=chosen["by"], on=on
+    )
+    if table_kind:
+        # The table's groups add up to the scope: no second pass over the reports.
+        figures = selectors.Completeness(
+            period=period_format(period), scope=str(scope), due_on=period_due_on(period), **totals
+        )
+    else:
+        figures = selectors.completeness(period=period, scope=scope, today=on)
     missing = figures.active - figures.submitted
     counts = {"missing": missing, "late": figures.late, "all": missing + figures.late}
     listed = _Counted(

@@ -216,6 +216,18 @@ def test_the_table_by_park_equals_each_parks_completeness(client, official, exam
     assert {name: sum(row[name] for row in rows.values()) for name in FIGURES} == expected("city")
 
 
+@pytest.mark.parametrize(
+    ("scope", "by"),
+    [("city", "district"), ("city", "park"), ("district:310115", "district"), ("park:PA", "")],
+)
+def test_the_figures_above_the_table_are_the_scopes_completeness(
+    client, official, example, scope, by
+):
+    client.force_login(official)
+    figures = page(client, scope=scope, by=by).context["figures"]
+    assert vars(figures) == vars(selectors.completeness(period=Q1_2024, scope=scope_resolve(scope)))
+
+
 def test_a_districts_table_lists_its_parks(client, official, example):
     client.force_login(official)
     response = page(client, scope="district:310101")
