@@ -403,7 +403,7 @@ def _level(value: Any) -> int | None:
 def _maturity_chart(maturity: Maturity) -> dict[str, Any] | None:
     if not maturity.total:
         return None
-    labels = [str(level) for level in LEVELS] + [_("No report")]
+    labels = [str(level) for level in LEVELS] + [_("No value")]
     keys: list[int | None] = [*LEVELS, None]
     traces = []
     for name, counts, names, colour in (
@@ -741,6 +741,10 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
     colour_title = (
         _("% of the highest for the target") if measure == "actual" else _("Share of city (%)")
     )
+    # Shares of 50 parks are small: the darkest colour goes to the largest share shown, so
+    # that the laggards stand out among them too.
+    largest = max((v for z_row in z for v in z_row if v is not None), default=0.0)
+    top = 100.0 if measure == "actual" else max(1.0, min(100.0, largest))
     heat = {
         "type": "heatmap",
         "z": z,
@@ -753,7 +757,7 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
         "hoverinfo": "text",
         "colorscale": HEAT_SCALE,
         "zmin": 0,
-        "zmax": 100,
+        "zmax": top,
         "xgap": 1,
         "ygap": 1,
         "colorbar": {"title": {"text": colour_title, "side": "right"}, "thickness": 12},
