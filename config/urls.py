@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("enterprises.api_urls")),
     path("", include("reporting.api_urls")),
     path("", include("progress.api_urls")),
+    path("", include("exchange.api_urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("reports/", include("reporting.urls")),
     path("progress/", include("progress.urls")),
+    path("exchange/", include("exchange.urls")),
 ]
 
 if settings.DEBUG:

@@ -139,6 +139,24 @@ def can_manage_programme(user: Actor) -> bool:
     return is_official(user)
 
 
+def can_export(user: Actor) -> bool:
+    """The programme workbook and table downloads: officials, analysts, and park managers
+    (whose exports hold only their park: ``own_scope``)."""
+    return sees_everything(user) or is_park_manager(user)
+
+
+def can_download_export(user: Actor, *, requested_by_id: int | None) -> bool:
+    """A workbook is the requester's; officials may download any."""
+    if is_official(user):
+        return True
+    return requested_by_id is not None and getattr(user, "pk", None) == requested_by_id
+
+
+def can_import(user: Actor) -> bool:
+    """Bulk imports of enterprises, parks, providers and historical reports."""
+    return is_official(user)
+
+
 def can_read_rollups(user: Actor) -> bool:
     return sees_everything(user)
 

@@ -39,7 +39,9 @@ INSTALLED_APPS = [
     "enterprises",
     "reporting",
     "progress",
+    "exchange",
     "demo",
+    "import_export",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,12 @@ DX_ROLLUP_COALESCE_SECONDS = env.int("DX_ROLLUP_COALESCE_SECONDS", default=5)
 DX_ROLLUP_PICKUP_SECONDS = env.int("DX_ROLLUP_PICKUP_SECONDS", default=60)
 # Peer statistics (outlier flags) are refreshed this many seconds after a report changes.
 DX_PEER_STATS_DELAY = env.int("DX_PEER_STATS_DELAY", default=10)
+# Excel: workbooks are kept this many days; uploads are refused above these limits.
+DX_EXPORT_EXPIRY_DAYS = env.int("DX_EXPORT_EXPIRY_DAYS", default=7)
+DX_IMPORT_MAX_BYTES = env.int("DX_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+DX_IMPORT_MAX_ROWS = env.int("DX_IMPORT_MAX_ROWS", default=100_000)
+# Tables up to this many rows download at once; bigger ones through the background job.
+DX_SYNC_DOWNLOAD_MAX_ROWS = env.int("DX_SYNC_DOWNLOAD_MAX_ROWS", default=20_000)
 DX_CATALOG_PATH = BASE_DIR / "fixtures" / "catalog.json"
 
 LOGGING = {

@@ -1,0 +1,49 @@
+"""Workbooks built for download, and uploaded files being imported."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Export(models.Model):
+    """The programme workbook, built by a Celery job, kept until it expires. Only the
+    requester and officials may download it (core.policies.can_download_export)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being built")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    period = models.PositiveIntegerField(_("quarter"), null=True, blank=True)
+    scope = models.CharField(_("scope"), max_length=60, default="city")
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    sheet = models.CharField(_("sheet being written"), max_length=60, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    # Stored under a generated name; served only through the download view.
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    requested_at = models.DateTimeField(_("requested at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("workbook export")
+        verbose_name_plural = _("workbook exports")
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"
