@@ -11,6 +11,7 @@ not grow with the data.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,6 +51,7 @@ from .overview import projection_words
 PER_PAGE = 50
 CLAIMS_SHOWN = 3  # reports shown per de-duplication key (the rest are counted)
 PARKS_CHARTED = 20  # bars in the parks' chart (every park is in the table)
+SERIES_HEIGHT = 480  # the series chart, drawn in a "tall" box
 
 
 # --- sorting and paging, one set of URL parameters per table -----------------------------
@@ -327,7 +329,8 @@ def _series_chart(
                 hovertemplate=_("Target") + ": %{y}<extra></extra>",
             )
         )
-    fig.update_layout(_series_layout(target))
+    _deadline_trace(fig, target)
+    fig.update_layout(_series_layout(target, spread))
     return charts.figure_dict(fig)
 
 
@@ -425,7 +428,7 @@ def _projection_traces(
                 text=[words],
                 name=_("Target reached (projected)"),
                 mode="markers+text",
-                textposition="bottom right",
+                textposition="bottom left",
                 marker={"size": 14, "symbol": "star", "color": charts.GREEN},
                 hovertemplate="%{text}<extra></extra>",
             )
@@ -434,40 +437,63 @@ def _projection_traces(
     return [x for x, _y in line]
 
 
-def _series_layout(target: Target) -> dict[str, Any]:
-    """Quarters on a date axis (hover says 2024Q3), the deadline as a labelled vertical
-    line."""
-    deadline = target.deadline.isoformat()
-    layout = charts.base_layout(x_title=_("Quarter (plotted at its end)"), y_title=target.unit)
-    layout["xaxis"].update({"type": "date", "hoverformat": "%YQ%q", "tickformat": "%Y"})
-    layout["legend"]["y"] = -0.22
-    layout["margin"]["b"] = 96
-    layout["shapes"] = [
-        {
-            "type": "line",
-            "xref": "x",
-            "yref": "paper",
-            "x0": deadline,
-            "x1": deadline,
-            "y0": 0,
-            "y1": 1,
-            "line": {"color": charts.RED, "width": 1.5, "dash": "longdash"},
-        }
-    ]
-    layout["annotations"] = [
-        {
-            "x": deadline,
-            "y": 1,
-            "xref": "x",
-            "yref": "paper",
-            "text": _("Deadline %(date)s") % {"date": deadline},
-            "showarrow": False,
-            "xanchor": "right",
-            "yanchor": "bottom",
-            "font": {"color": charts.RED, "size": 12},
-        }
-    ]
+def _quarter_ticks(spread: list[str]) -> dict[str, Any]:
+    """Ticks at quarter ends labelled 2024Q4: every fourth quarter's (each year's end) over a
+    long span, every quarter's over a short one."""
+    first, last = (
+        period_of(dt.date.fromisoformat(min(spread))),
+        period_of(dt.date.fromisoformat(max(spread))),
+    )
+    quarters = range(first, last + 1)
+    shown = [q for q in quarters if q % 4 == 3] if len(quarters) > 12 else list(quarters)
+    return {
+        "tickmode": "array",
+        "tickvals": [period_end(q).isoformat() for q in shown],
+        "ticktext": [period_format(q) for q in shown],
+    }
+
+
+def _series_layout(target: Target, spread: list[str]) -> dict[str, Any]:
+    """Quarters on a date axis (hover and ticks say 2024Q3); the unit written level above
+    the axis (a rotated CJK title reads sideways)."""
+    layout = charts.base_layout(x_title=_("Quarter (plotted at its end)"), height=SERIES_HEIGHT)
+    layout["xaxis"].update({"type": "date", "hoverformat": "%YQ%q", **_quarter_ticks(spread)})
+    layout["legend"]["y"] = -0.18
+    layout["margin"].update({"t": 36, "b": 96})
+    if target.unit:
+        layout["annotations"] = [
+            {
+                "x": 0,
+                "y": 1,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "text": _("Unit: %(unit)s") % {"unit": target.unit},
+                "showarrow": False,
+                "font": {"color": charts.MUTED, "size": 12},
+            }
+        ]
     return layout
+
+
+def _deadline_trace(fig: go.Figure, target: Target) -> None:
+    """The deadline as a vertical line with its date in the legend (a trace, so that its
+    label never sits on a milestone's)."""
+    top = 0.0
+    for trace in fig.data:
+        top = max([top, *(float(y) for y in (trace.y or ()) if y is not None)])
+    deadline = target.deadline.isoformat()
+    fig.add_trace(
+        go.Scatter(
+            x=[deadline, deadline],
+            y=[0, top * 1.05 or 1],
+            name=_("Deadline %(date)s") % {"date": deadline},
+            mode="lines",
+            line={"color": charts.RED, "width": 1.5, "dash": "longdash"},
+            hoverinfo="skip",
+        )
+    )
 
 
 # --- the breakdown by district and park ---------------------------------------------------
@@ -520,17 +546,19 @@ def _breakdown(
         if sort.key == "name":
             return (place.label,)
         if sort.key == "share":
-            return (place.share is not None, place.share or 0, place.label)
-        return (place.actual, place.label)
+            return (place.share is not None, place.share or 0)
+        return (place.actual,)
 
-    ordered = sorted(places, key=key, reverse=sort.descending)
+    # Ties stay in name order whichever way the column sorts (the sort is stable).
+    by_name = sorted(places, key=lambda place: place.label)
+    ordered = sorted(by_name, key=key, reverse=sort.descending)
     districts = [p for p in ordered if p.scope.kind is ScopeKind.DISTRICT]
     parks = [p for p in ordered if p.scope.kind is ScopeKind.PARK]
     unit = target.unit
     header_columns: list[tuple[str | None, str, bool]] = [
         ("name", _("Name"), False),
         ("actual", _("Actual") + (f" ({unit})" if unit else ""), True),
-        ("share", _("Share of the city"), True),
+        ("share", _("Share of city"), True),
     ]
     tables = {}
     for name, chosen, anchor in (
