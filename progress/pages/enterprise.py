@@ -397,6 +397,8 @@ class Verdict:
     url: str
     state: str  # "counts", "not" or "pending"
     reason: str
+    # The enterprise that claimed the identifier first, when the user may open its profile.
+    link: tuple[str, str] | None = None
 
     @property
     def counts(self) -> bool:
@@ -525,8 +527,8 @@ def item_claims(
 
 def first_claimants(
     claims: dict[int, list[dict[str, Any]]], enterprise: Enterprise, user: policies.Actor
-) -> dict[int, str]:
-    """The names of the other enterprises that claimed one of this enterprise's
+) -> dict[int, tuple[str, str]]:
+    """The names and USCCs of the other enterprises that claimed one of this enterprise's
     identifiers first, when the user may see them (one query, none when there are none)."""
     firsts: set[int] = set()
     for rows in claims.values():
@@ -538,15 +540,19 @@ def first_claimants(
     firsts.discard(enterprise.pk)
     if not firsts:
         return {}
-    return dict(
+    found = (
         Enterprise.objects.filter(policies.enterprise_q(user), pk__in=sorted(firsts))
         .order_by()
-        .values_list("pk", "name")
+        .values_list("pk", "name", "uscc")
     )
+    return {pk: (name, uscc) for pk, name, uscc in found}
 
 
 def item_verdict(
-    item: ItemRow, rule: ItemDistinct, claims: list[dict[str, Any]], names: dict[int, str]
+    item: ItemRow,
+    rule: ItemDistinct,
+    claims: list[dict[str, Any]],
+    names: dict[int, tuple[str, str]],
 ) -> Verdict:
     """Whether the rule counts this item (it is among the rule's counted claims and the
     first of its key), and why not."""
@@ -556,7 +562,11 @@ def item_verdict(
         first = next(claim for claim in claims if claim["identifier_key"] == item.key)
         if first["pk"] == item.pk:
             return verdict("counts", _("Counts: the first claim of this identifier."))
-        return verdict("not", _duplicate_reason(item, first, names))
+        found = verdict("not", _duplicate_reason(item, first, names))
+        if first["enterprise_id"] in names:
+            name, uscc = names[first["enterprise_id"]]
+            found.link = (name, reverse("progress:enterprise", args=[uscc]))
+        return found
     return verdict(*_not_counted_reason(item, rule))
 
 
@@ -567,7 +577,9 @@ def _verdict_maker(target: Target) -> Callable[[str, str], Verdict]:
     return verdict
 
 
-def _duplicate_reason(item: ItemRow, first: dict[str, Any], names: dict[int, str]) -> str:
+def _duplicate_reason(
+    item: ItemRow, first: dict[str, Any], names: dict[int, tuple[str, str]]
+) -> str:
     when = {"date": first["date"].isoformat(), "period": period_format(first["period"])}
     if first["enterprise_id"] == item.enterprise_id:
         return (
@@ -577,7 +589,8 @@ def _duplicate_reason(item: ItemRow, first: dict[str, Any], names: dict[int, str
             )
             % when
         )
-    who = names.get(first["enterprise_id"]) or _("another enterprise")
+    who = names[first["enterprise_id"]][0] if first["enterprise_id"] in names else None
+    who = who or _("another enterprise")
     return _(
         "Does not count again: %(who)s claimed the same identifier first (dated %(date)s)."
     ) % {"who": who, **when}
@@ -609,7 +622,7 @@ def item_verdicts(
     items: list[ItemRow],
     rules: dict[str, list[Rule]],
     claims: dict[int, list[dict[str, Any]]],
-    names: dict[int, str],
+    names: dict[int, tuple[str, str]],
 ) -> None:
     for item in items:
         for rule in rules.get(item.kind_code, []):
@@ -667,9 +680,15 @@ def designation_verdict(
     target = rule.target
     verdict = _verdict_maker(target)
     if (target.pk, designation.pk) in counted:
-        return verdict("counts", _("Counts."))
+        return verdict(
+            "counts",
+            _("Granted on %(granted)s and not revoked by %(end)s.")
+            % {"granted": designation.granted_on.isoformat(), "end": end.isoformat()},
+        )
     if designation.revoked_on is not None and designation.revoked_on <= end:
-        return verdict("not", _("Revoked on %(date)s.") % {"date": designation.revoked_on})
+        return verdict(
+            "not", _("Revoked on %(date)s.") % {"date": designation.revoked_on.isoformat()}
+        )
     if designation.granted_on < target.counts_from:
         return verdict(
             "not",

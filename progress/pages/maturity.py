@@ -1,21 +1,23 @@
 """Maturity: how the enterprises' DCMM and smart-manufacturing levels are distributed by
 segment and by park in a quarter, and how they moved since the same quarter a year before.
 
-Which level an enterprise has at a quarter P: the value of its **latest approved report up
-to P that states the level** (the level metrics are stocks; a blank field means "not
-reported", not 0, as the report form says; 0 is the explicit "not assessed"). Only
-enterprises active at the end of the quarter are counted; an active enterprise that never
-stated the level in an approved report is shown apart ("no level reported"), outside the
-stacks of levels 0-5 and outside the shares. The shares "at level 3 or above" are of the
-enterprises with a level.
+Which level an enterprise has at a quarter P: the value in its **latest approved report up
+to P**, the report deciding as for the latest-flag rules (``progress.rules.FlagLatestCount``,
+docs/decisions/0007): a latest report that leaves the level blank gives "no level reported",
+as does having no approved report at all (0 is the explicit "not assessed"). Only
+enterprises active at the end of the quarter are counted (those active at the end of the
+quarter a year before, for that quarter). Enterprises with no level reported are shown
+apart, outside the stacks of levels 0-5 and outside the shares; the shares "at level 3 or
+above" are of the enterprises with a level.
 
 Who sees it: officials and analysts any scope (city, a district, a park); a park manager
 their own park only (``policies.own_scope``); enterprise reporters not at all (403).
 
-Speed: one aggregate query per level metric covers both quarters (the quarter and the same
-quarter a year before): the latest approved value per enterprise is the maximum of
-``period × 8 + level`` over the metric's approved values, read from the covering index
-``metric_value_approved_idx``; the grouping by segment, park and levels happens in SQL.
+Speed: one aggregate query for both metrics and both quarters: each enterprise's latest
+approved report up to each quarter (the maximum quarter of its approved reports), and its
+latest approved value of each metric coded as ``period × 8 + level`` so that a maximum
+gives the value and its quarter at once; the value counts when its quarter is the latest
+report's. The counts by segment and by park are grouped in SQL.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from core.views import require
 from enterprises.models import Enterprise, active_q
 from parks.models import Park
 from parks.selectors import scope_resolve, scopes_all
-from reporting.models import MetricValue
+from reporting.models import MetricValue, Submission
 from targets.models import Metric, Segment
 from targets.periods import period_end, period_format
 from targets.scopes import Scope, ScopeError, ScopeKind
@@ -132,10 +134,12 @@ class Tally:
     by_park: Counts
 
 
-def level_tally(*, metric_id: int, period: int, enterprises: Q) -> Tally:
-    """One aggregate query: for each enterprise matching ``enterprises``, its latest
-    approved value of the level metric up to ``period`` and up to a year before (or
-    NO_LEVEL / NOT_ACTIVE), counted by segment and by park with the two levels."""
+def level_tallies(*, metric_ids: list[int], period: int, enterprises: Q) -> list[Tally]:
+    """One aggregate query: for each enterprise matching ``enterprises`` and each level
+    metric, the level in its latest approved report up to ``period`` and up to a year
+    before (or NO_LEVEL / NOT_ACTIVE), counted by segment and by park with both levels."""
+    if not metric_ids:
+        return []
     before = period - YEAR
     chosen = (
         Enterprise.objects.filter(enterprises)
@@ -150,43 +154,69 @@ def level_tally(*, metric_id: int, period: int, enterprises: Q) -> Tally:
     )
     chosen_sql, chosen_params = chosen.query.sql_with_params()
     # In a district or park, start from its enterprises (index probes per enterprise);
-    # for the city, one pass over the metric's values is cheaper.
+    # for the city, one pass over the reports and the values is cheaper.
     among_sql, among_params = "", []
     if enterprises != Q():
         ids = Enterprise.objects.filter(enterprises).order_by().values("id")
         ids_sql, ids_params = ids.query.sql_with_params()
-        among_sql, among_params = (
-            f" JOIN ({ids_sql}) x ON x.id = mv.enterprise_id",
-            list(ids_params),
-        )
+        among_sql = f" JOIN ({ids_sql}) x ON x.id = __table__.enterprise_id"
+        among_params = list(ids_params)
+    reports = (
+        f"SELECT s.enterprise_id, MAX(s.period) AS now_p,"  # noqa: S608
+        f" MAX(CASE WHEN s.period <= %s THEN s.period END) AS before_p"
+        f" FROM {Submission._meta.db_table} s{among_sql.replace('__table__', 's')}"
+        f" WHERE s.status = %s AND s.period <= %s GROUP BY s.enterprise_id"
+    )
     # A level and its quarter in one integer: the maximum is the latest quarter's level.
     coded = "mv.period * 8 + CAST(mv.value AS integer)"
-    latest = (
-        f"SELECT mv.enterprise_id, MAX({coded}) AS now_v,"  # noqa: S608
-        f" MAX(CASE WHEN mv.period <= %s THEN {coded} END) AS before_v"
-        f" FROM {MetricValue._meta.db_table} mv{among_sql}"
-        f" WHERE mv.approved = %s AND mv.metric_id = %s AND mv.period <= %s"
+    columns = []
+    column_params: list[Any] = []
+    for index, metric_id in enumerate(metric_ids):
+        columns.append(
+            f"MAX(CASE WHEN mv.metric_id = %s THEN {coded} END) AS now_{index},"
+            f" MAX(CASE WHEN mv.metric_id = %s AND mv.period <= %s THEN {coded} END)"
+            f" AS before_{index}"
+        )
+        column_params += [metric_id, metric_id, before]
+    placeholders = ", ".join(["%s"] * len(metric_ids))
+    values = (
+        f"SELECT mv.enterprise_id, {', '.join(columns)}"  # noqa: S608
+        f" FROM {MetricValue._meta.db_table} mv{among_sql.replace('__table__', 'mv')}"
+        f" WHERE mv.approved = %s AND mv.metric_id IN ({placeholders}) AND mv.period <= %s"
         f" GROUP BY mv.enterprise_id"
+    )
+    states = ", ".join(
+        f"{_state('e.active_now', f'v.now_{i}', 'r.now_p')} AS now_{i},"
+        f" {_state('e.active_before', f'v.before_{i}', 'r.before_p')} AS before_{i}"
+        for i in range(len(metric_ids))
+    )
+    groups = " UNION ALL ".join(
+        f"SELECT {2 * i + part}, {column}, now_{i}, before_{i}, COUNT(*) FROM states"  # noqa: S608
+        f" GROUP BY {column}, now_{i}, before_{i}"
+        for i in range(len(metric_ids))
+        for part, column in enumerate(("segment", "park"))
     )
     # Only table names and SQL the ORM built are interpolated; values are parameters.
     sql = (
-        f"WITH states AS (SELECT e.e_segment AS segment, e.e_park AS park,"  # noqa: S608
-        f" {_state('e.active_now', 'v.now_v')} AS now_level,"
-        f" {_state('e.active_before', 'v.before_v')} AS before_level"
-        f" FROM ({chosen_sql}) e LEFT JOIN ({latest}) v ON v.enterprise_id = e.e_id)"
-        f" SELECT 0, segment, now_level, before_level, COUNT(*) FROM states"
-        f" GROUP BY segment, now_level, before_level"
-        f" UNION ALL"
-        f" SELECT 1, park, now_level, before_level, COUNT(*) FROM states"
-        f" GROUP BY park, now_level, before_level"
+        f"WITH states AS (SELECT e.e_segment AS segment, e.e_park AS park, {states}"  # noqa: S608
+        f" FROM ({chosen_sql}) e"
+        f" LEFT JOIN ({reports}) r ON r.enterprise_id = e.e_id"
+        f" LEFT JOIN ({values}) v ON v.enterprise_id = e.e_id)"
+        f" {groups}"
     )
-    params = [*chosen_params, before, *among_params, True, metric_id, period]
-    parts: tuple[Counts, Counts] = ({}, {})
+    params = [
+        *chosen_params,
+        *[before, *among_params, Submission.Status.APPROVED, period],
+        *[*column_params, *among_params, True, *metric_ids, period],
+    ]
+    parts: list[Counts] = [{} for _ in range(2 * len(metric_ids))]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for part, group, now, then, n in cursor.fetchall():
             parts[int(part)][(group, int(now), int(then))] = int(n)
-    return Tally(by_segment=parts[0], by_park=parts[1])
+    return [
+        Tally(by_segment=parts[2 * i], by_park=parts[2 * i + 1]) for i in range(len(metric_ids))
+    ]
 
 
 def _active(period: int) -> Case:
@@ -198,11 +228,13 @@ def _active(period: int) -> Case:
     )
 
 
-def _state(active: str, coded: str) -> str:
-    """The level part of a coded value, or NOT_ACTIVE / NO_LEVEL."""
+def _state(active: str, coded: str, report: str) -> str:
+    """The level of a coded value when it is from the latest approved report, else
+    NO_LEVEL; NOT_ACTIVE for an enterprise not active at the quarter's end."""
     return (
-        f"CASE WHEN {active} = 0 THEN {NOT_ACTIVE} WHEN {coded} IS NULL THEN {NO_LEVEL}"
-        f" ELSE {coded} - ({coded} / 8) * 8 END"
+        f"CASE WHEN {active} = 0 THEN {NOT_ACTIVE}"
+        f" WHEN {coded} / 8 = {report} THEN {coded} - ({coded} / 8) * 8"
+        f" ELSE {NO_LEVEL} END"
     )
 
 
@@ -398,7 +430,13 @@ def _stacked_chart(
     )
     layout["barmode"] = "stack"
     layout["hovermode"] = "y unified" if horizontal else "x unified"
-    layout["legend"] = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}
+    layout["legend"] = {
+        "orientation": "h",
+        "x": 0,
+        "y": 1.0,
+        "yanchor": "bottom",
+        "traceorder": "normal",
+    }
     layout["margin"]["t"] = 56
     category_axis, value_axis = ("yaxis", "xaxis") if horizontal else ("xaxis", "yaxis")
     layout[category_axis]["automargin"] = True
@@ -508,13 +546,14 @@ def maturity_page(request: HttpRequest) -> HttpResponse:
     period = choice.period
     if period is not None:
         before, now = period_format(period - YEAR), choice.label
-        for scale in SCALES:
-            metric = metrics.get(scale.code)
-            tally = (
-                level_tally(metric_id=metric.pk, period=period, enterprises=enterprises)
-                if metric is not None
-                else Tally({}, {})
-            )
+        present = [scale for scale in SCALES if scale.code in metrics]
+        tallies = level_tallies(
+            metric_ids=[metrics[scale.code].pk for scale in present],
+            period=period,
+            enterprises=enterprises,
+        )
+        for scale, tally in zip(present, tallies, strict=True):
+            metric = metrics[scale.code]
             view = scale_view(
                 scale, metric, tally, segments=segments, parks=parks, park_urls=park_urls
             )
