@@ -17,15 +17,17 @@ from typing import Any
 import plotly.graph_objects as go
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    Case,
     Count,
     F,
-    FilteredRelation,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Concat
 from django.http import HttpRequest, HttpResponse
@@ -214,7 +216,7 @@ ENTERPRISE_COLUMNS: dict[str, tuple[str, ...]] = {
     "park": ("park__code", "uscc"),
     "segment": ("segment__id", "uscc"),
     "key": ("-is_key", "-above_scale", "uscc"),
-    "status": ("report__status", "uscc"),
+    "status": ("report_status", "uscc"),
     "latest": ("latest_approved", "uscc"),
     "contribution": ("contribution", "n_designations", "uscc"),
 }
@@ -240,8 +242,8 @@ def _count_of(queryset: QuerySet[Any], expression: Any) -> Coalesce:
 def scope_enterprises(
     scope: Scope, period: int, *, user: policies.Actor, flag_metrics: list[str]
 ) -> QuerySet[Enterprise]:
-    """The scope's enterprises active at the quarter's end, each with its report of the
-    quarter (``report__…``), its latest approved quarter up to P and its contribution:
+    """The scope's enterprises active at the quarter's end, each with the status of its
+    report of the quarter, its latest approved quarter up to P and its contribution:
     designations in force at the quarter's end, distinct approved items dated up to it, and
     the target flags answered yes in its latest approved report. One query per page."""
     end = period_end(period)
@@ -257,6 +259,8 @@ def scope_enterprises(
         granted_on__lte=end,
     )
     items = Item.objects.filter(enterprise=OuterRef("pk"), approved=True, date__lte=end)
+    # The quarter's report (one at most), read only for the rows of the page unless sorted by.
+    report = Submission.objects.filter(enterprise=OuterRef("pk"), period=period)
     flags = MetricValue.objects.filter(
         enterprise=OuterRef("pk"),
         approved=True,
@@ -269,10 +273,8 @@ def scope_enterprises(
         .filter(policies.enterprise_q(user))
         .select_related("park", "segment")
         .annotate(
-            report=FilteredRelation("submissions", condition=Q(submissions__period=period)),
-            report_status=F("report__status"),
-            report_late=F("report__late"),
-            report_first_submitted=F("report__first_submitted_at"),
+            report_status=Subquery(report.values("status")[:1]),
+            report_late=Subquery(report.values("late")[:1]),
             latest_approved=Subquery(latest),
             n_designations=_count_of(designations, Count("pk")),
             n_items=_count_of(
@@ -358,45 +360,56 @@ class Maturity:
 
 def maturity_counts(scope: Scope, period: int) -> Maturity:
     """Counts per DCMM level and per smart-manufacturing level of the scope's enterprises
-    active at the quarter's end, each read from its latest approved report up to P: one
-    aggregate query grouped by both levels."""
+    active at the quarter's end, each read from its latest approved report up to P (a
+    latest report without the value: no level).
+
+    One aggregate query: per enterprise, the latest approved quarter is found once and both
+    levels are read from it in one correlated sum that packs them into one number,
+    ``(dcmm + 1) × 10 + (smart + 1)`` (levels are 0-5; a missing one adds nothing), then the
+    enterprises are counted per packed number."""
     end = period_end(period)
     latest = (
-        Submission.objects.filter(enterprise=OuterRef("pk"), status=Status.APPROVED)
+        Submission.objects.filter(enterprise=OuterRef(OuterRef("pk")), status=Status.APPROVED)
         .filter(period__lte=period)
         .order_by("-period")
         .values("period")[:1]
     )
-
-    def level(code: str) -> Subquery:
-        values = MetricValue.objects.filter(
+    packed = (
+        MetricValue.objects.filter(
             enterprise=OuterRef("pk"),
             approved=True,
-            period=OuterRef("latest"),
-            metric__code=code,
-        ).values("value")[:1]
-        return Subquery(values)
-
+            period=Subquery(latest),
+            metric__code__in=(DCMM, SMART_MFG),
+        )
+        .values("enterprise")
+        .annotate(
+            packed=Sum(
+                Case(
+                    When(metric__code=DCMM, then=(F("value") + 1) * 10),
+                    default=F("value") + 1,
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values("packed")[:1]
+    )
     rows = (
         Enterprise.objects.filter(scope.enterprise_q(), active_q(end))
-        .annotate(latest=Subquery(latest))
-        .annotate(dcmm=level(DCMM), smart=level(SMART_MFG))
-        .values("dcmm", "smart")
+        .annotate(packed=Subquery(packed, output_field=IntegerField()))
+        .values_list("packed")
         .annotate(n=Count("pk"))
         .order_by()
     )
     dcmm: Counter[int | None] = Counter()
     smart: Counter[int | None] = Counter()
-    for row in rows:
-        dcmm[_level(row["dcmm"])] += row["n"]
-        smart[_level(row["smart"])] += row["n"]
+    for value, n in rows:
+        number = round(float(value)) if value is not None else 0
+        dcmm[_level(number // 10 - 1)] += n
+        smart[_level(number % 10 - 1)] += n
     return Maturity(dcmm=dict(dcmm), smart=dict(smart))
 
 
-def _level(value: Any) -> int | None:
-    if value is None:
-        return None
-    number = round(float(value))
+def _level(number: int) -> int | None:
     return number if number in LEVELS else None
 
 
