@@ -757,7 +757,7 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
     # Shares of 50 parks are small: the darkest colour goes to the largest share shown, so
     # that the laggards stand out among them too.
     largest = max((v for z_row in z for v in z_row if v is not None), default=0.0)
-    top = 100.0 if measure == "actual" else max(1.0, min(100.0, largest))
+    zmax = 100.0 if measure == "actual" else max(1.0, min(100.0, largest))
     heat = {
         "type": "heatmap",
         "z": z,
@@ -770,7 +770,7 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
         "hoverinfo": "text",
         "colorscale": HEAT_SCALE,
         "zmin": 0,
-        "zmax": top,
+        "zmax": zmax,
         "xgap": 1,
         "ygap": 1,
         "colorbar": {"title": {"text": colour_title, "side": "right"}, "thickness": 12},
