@@ -44,7 +44,7 @@ from reporting.forms import ATTRIBUTE_VALUE_LABELS
 from reporting.models import Item, MetricValue, Submission
 from reporting.obligations import reporting_periods
 from reporting.selectors import submission_list
-from targets.models import Metric, Target
+from targets.models import ItemKind, Metric, Target
 from targets.periods import last_ended_period, period_due_on, period_end, period_format, today
 from targets.rules import RuleKind
 from targets.scopes import Scope
@@ -289,14 +289,12 @@ def dimension_series(
     for metric in metrics:
         values = [series.get(metric.pk, {}).get(p) for p in quarters]
         if metric.type != Metric.Type.BOOLEAN:
-            panels.append(
-                Panel(
-                    metric.name,
-                    "" if metric.type == Metric.Type.LEVEL else metric.unit,
-                    values,
-                    level=metric.type == Metric.Type.LEVEL,
-                )
-            )
+            level = metric.type == Metric.Type.LEVEL
+            scale = SCALES_BY_CODE.get(metric.code)
+            # The level metrics' names run long (standard and assessment); the chart
+            # names the maturity model, the table under it the metric in full.
+            title = str(scale.title) if level and scale is not None else metric.name
+            panels.append(Panel(title, "" if level else metric.unit, values, level=level))
         rows.append((_metric_row_label(metric), [value_display(metric, v) for v in values]))
     if systems:
         in_use: list[Decimal | None] = []
@@ -505,11 +503,17 @@ def item_claims(
     enterprise), oldest first — one query for every rule together."""
     if not rules:
         return {}
+    # ``ItemDistinct.per_enterprise`` for every rule at once (one query, not one per rule).
+    per_enterprise = {
+        code
+        for code, dedupe in ItemKind.objects.values_list("code", "dedupe")
+        if dedupe == ItemKind.Dedupe.ENTERPRISE_IDENTIFIER
+    }
     parts: list[QuerySet[Any]] = []
     for rule in rules:
         mine = Item.objects.filter(enterprise=enterprise, kind__code=rule.spec.source)
         claims = rule.counted(until).filter(identifier_key__in=mine.values("identifier_key"))
-        if rule.per_enterprise:
+        if rule.spec.source in per_enterprise:
             claims = claims.filter(enterprise=enterprise)
         parts.append(
             claims.order_by()
