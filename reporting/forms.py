@@ -303,7 +303,7 @@ class CompletenessFilterForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
-    sort = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)  # core.sorting reads it
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import policies
 from core.pagination import page_of
@@ -48,6 +48,7 @@ RUN_ICONS = {
     RollupRun.Status.FAILED: "✗",
 }
 manage_only = require(policies.can_manage_programme)
+get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
 
 def _date_widget() -> forms.DateInput:
@@ -274,6 +275,7 @@ def _providers() -> list[tuple[str, str]]:
     return list(Provider.objects.order_by("uscc").values_list("uscc", "name"))
 
 
+@get_or_post
 @manage_only
 def designation_new(request: HttpRequest) -> HttpResponse:
     form = _create_form(request)
@@ -328,6 +330,7 @@ def _designation_page(
     return render(request, "progress/manage_designation.html", context, status=status)
 
 
+@get_or_post
 @manage_only
 def designation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The designation, and the correction of its name, reference and date (POST)."""
@@ -392,6 +395,7 @@ def designation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _designation_page(request, designation, revoke=form)
 
 
+@get_or_post
 @manage_only
 def designation_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Asks first (GET), deletes on the confirmation (POST)."""
@@ -482,14 +486,10 @@ def _target_page(
     )
 
 
-def _target(code: str) -> Target:
-    return target_or_404(code)
-
-
 @require_safe
 @manage_only
 def target_milestones(request: HttpRequest, code: str) -> HttpResponse:
-    return _target_page(request, _target(code))
+    return _target_page(request, target_or_404(code))
 
 
 def _milestone_saved(
@@ -528,7 +528,7 @@ def _milestone_errors(form: MilestoneForm, error: ValidationError) -> None:
 @require_POST
 @manage_only
 def milestone_new(request: HttpRequest, code: str) -> HttpResponse:
-    target = _target(code)
+    target = target_or_404(code)
     form = _milestone_form(None, request.POST)
     return _milestone_saved(request, target, Milestone(target=target), form)
 
@@ -536,7 +536,7 @@ def milestone_new(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @manage_only
 def milestone_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    target = _target(code)
+    target = target_or_404(code)
     milestone = get_object_or_404(Milestone, pk=pk, target=target)
     form = _milestone_form(milestone, request.POST)
     return _milestone_saved(request, target, milestone, form)
@@ -545,7 +545,7 @@ def milestone_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_POST
 @manage_only
 def milestone_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    target = _target(code)
+    target = target_or_404(code)
     milestone = get_object_or_404(Milestone, pk=pk, target=target)
     day = milestone.date
     target_services.milestone_delete(milestone=milestone, by=request.user)
