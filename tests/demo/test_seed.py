@@ -1,12 +1,9 @@
 import datetime as dt
-import re
 from collections import Counter
 from io import StringIO
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 import reporting.services
@@ -327,21 +324,3 @@ def test_seeding_again_adds_only_the_reports_of_quarters_that_have_ended_since()
     assert {p for _u, p, _s, _v in after - before} == {period_parse("2026Q3")}
     assert result.counts == {"reports": len(after - before)}
     assert demo_seed(today=TODAY, enterprises=some).counts == {}
-
-
-def test_no_lower_app_imports_the_demo():
-    root = Path(settings.BASE_DIR)
-    apps = [
-        path
-        for path in root.iterdir()
-        if (path / "__init__.py").exists() and path.name not in {"demo", "tests"}
-    ]
-    assert {"accounts", "config", "enterprises", "progress", "reporting"} <= {p.name for p in apps}
-    importing = re.compile(r"^\s*(from|import)\s+demo\b", re.MULTILINE)
-    offenders = [
-        str(path.relative_to(root))
-        for app in apps
-        for path in app.rglob("*.py")
-        if importing.search(path.read_text(encoding="utf-8"))
-    ]
-    assert offenders == []
