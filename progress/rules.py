@@ -320,8 +320,14 @@ class ItemDistinct(Rule):
         return _whole(pivot(events, scopes, periods))
 
     def in_scope(self, *, period: int, scope: Scope) -> QuerySet[Item]:
-        """The items the figure of ``period`` reads in ``scope`` (every claim of each key)."""
-        return self.counted(period_end(period)).filter(scope.enterprise_q("enterprise__"))
+        """The items the figure of ``period`` reads in ``scope`` (every claim of each key).
+        The kind's id, said once more, lets the database use the approved items' index."""
+        rows = self.counted(period_end(period)).filter(scope.enterprise_q("enterprise__"))
+        return rows if self._kind_pk is None else rows.filter(kind_id=self._kind_pk)
+
+    @cached_property
+    def _kind_pk(self) -> int | None:
+        return ItemKind.objects.filter(code=self.spec.source).values_list("pk", flat=True).first()
 
     def evidence(self, *, period: int, scope: Scope) -> Evidence:
         per_enterprise = self.per_enterprise
@@ -366,17 +372,12 @@ class ItemDistinct(Rule):
 
     def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
         """One row per de-duplication key: identifier_key, first_date (its earliest item),
-        claims (items claiming it); per enterprise also enterprise_id, enterprise_uscc and
-        enterprise_name, otherwise enterprises (how many claimed it)."""
+        claims (items claiming it); per enterprise also enterprise_id, otherwise
+        enterprises (how many claimed it)."""
         rows = self.in_scope(period=period, scope=scope)
         if self.per_enterprise:
             return (
-                rows.values(
-                    "identifier_key",
-                    "enterprise_id",
-                    enterprise_uscc=F("enterprise__uscc"),
-                    enterprise_name=F("enterprise__name"),
-                )
+                rows.values("identifier_key", "enterprise_id")
                 .annotate(first_date=Min("date"), claims=Count("id"))
                 .order_by()
             )
@@ -481,8 +482,14 @@ class _MetricRule(Rule):
         ).filter(self.enterprise_q("enterprise__"))
 
     def in_scope(self, last: int, scope: Scope) -> QuerySet[MetricValue]:
-        """``counted`` for the enterprises of ``scope``."""
-        return self.counted(last).filter(scope.enterprise_q("enterprise__"))
+        """``counted`` for the enterprises of ``scope``. The metric's id, said once more,
+        lets the database use the approved values' index."""
+        rows = self.counted(last).filter(scope.enterprise_q("enterprise__"))
+        return rows if self._metric_pk is None else rows.filter(metric_id=self._metric_pk)
+
+    @cached_property
+    def _metric_pk(self) -> int | None:
+        return Metric.objects.filter(code=self.spec.source).values_list("pk", flat=True).first()
 
     def metric_name(self) -> str:
         metric = Metric.objects.filter(code=self.spec.source).first()
@@ -541,11 +548,77 @@ class FlowSum(_MetricRule):
         ) % {"metric": self.metric_name(), "who": self._filter_words(), "since": self._since()}
 
 
+# --- the rules that count enterprises: who counts and who does not -----------------------
+
+
+class EnterpriseSplit(ABC):
+    """A rule that counts enterprises splits those it looks at in a scope into the ones
+    its figure counts and the ones it does not (who is not delivering); the evidence and
+    that list are both read from the one split, so they add up to what the rule looks at."""
+
+    @abstractmethod
+    def looked_at(self, *, period: int, scope: Scope) -> QuerySet[Enterprise]:
+        """The enterprises the figure of ``period`` looks at in ``scope``."""
+
+    @abstractmethod
+    def counted_ids(self, *, period: int, scope: Scope) -> set[int]:
+        """Of ``looked_at``, the ids of those the figure counts."""
+
+    def delivering(self, *, period: int, scope: Scope) -> tuple[list[int], list[int]]:
+        """``looked_at`` split into (counted, not counted) ids, in id order; computed once
+        per rule object, quarter and scope."""
+        key = (period, str(scope))
+        known = self._splits()
+        if key not in known:
+            ids = list(
+                self.looked_at(period=period, scope=scope)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            yes = self.counted_ids(period=period, scope=scope)
+            known[key] = ([pk for pk in ids if pk in yes], [pk for pk in ids if pk not in yes])
+        return known[key]
+
+    def remember(self, *, period: int, scope: Scope, split: tuple[list[int], list[int]]) -> None:
+        """Use a split computed earlier for the same data (a page keeps it while the stored
+        figures include every recorded change)."""
+        self._splits()[(period, str(scope))] = split
+
+    def _splits(self) -> dict[tuple[int, str], tuple[list[int], list[int]]]:
+        splits: dict[tuple[int, str], tuple[list[int], list[int]]] = self.__dict__.setdefault(
+            "_split_by_quarter_and_scope", {}
+        )
+        return splits
+
+    def _part(self, *, period: int, scope: Scope, counted: bool) -> QuerySet[Enterprise]:
+        """One side of the split as a queryset, naming the shorter list of ids."""
+        yes, no = self.delivering(period=period, scope=scope)
+        among = self.looked_at(period=period, scope=scope)
+        wanted, others = (yes, no) if counted else (no, yes)
+        if len(wanted) <= len(others):
+            return among.filter(pk__in=wanted)
+        return among.exclude(pk__in=others)
+
+    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
+        """One row per enterprise counted: enterprise_id, enterprise_uscc, enterprise_name,
+        park_code."""
+        return self._part(period=period, scope=scope, counted=True).values(
+            enterprise_id=F("pk"),
+            enterprise_uscc=F("uscc"),
+            enterprise_name=F("name"),
+            park_code=F("park__code"),
+        )
+
+    def not_counted(self, *, period: int, scope: Scope) -> QuerySet[Enterprise]:
+        """The enterprises looked at that the figure does not count."""
+        return self._part(period=period, scope=scope, counted=False)
+
+
 # --- flag_ever_count --------------------------------------------------------------------
 
 
 @register
-class FlagEverCount(_MetricRule):
+class FlagEverCount(EnterpriseSplit, _MetricRule):
     kind = RuleKind.FLAG_EVER_COUNT
 
     def flagged(self, last: int) -> QuerySet[MetricValue]:
@@ -585,28 +658,20 @@ class FlagEverCount(_MetricRule):
             )
         return Evidence(count=len(first), enterprises=list(first.values()))
 
-    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
-        """One row per enterprise counted: enterprise_id, enterprise_uscc, enterprise_name,
-        park_code, first_period (its first approved report answering yes)."""
-        return (
-            self.flagged(period)
-            .filter(scope.enterprise_q("enterprise__"))
-            .values(
-                "enterprise_id",
-                enterprise_uscc=F("enterprise__uscc"),
-                enterprise_name=F("enterprise__name"),
-                park_code=F("enterprise__park__code"),
-            )
-            .annotate(first_period=Min("period"))
-            .order_by()
-        )
+    def looked_at(self, *, period: int, scope: Scope) -> QuerySet[Enterprise]:
+        """The enterprises the figure looks at in ``scope``: the filter's (no activity
+        filter, as for the count)."""
+        return Enterprise.objects.filter(self.enterprise_q(), scope.enterprise_q())
 
-    def not_counted(self, *, period: int, scope: Scope) -> QuerySet[Enterprise]:
-        """The enterprises of the filter in ``scope`` with no approved report answering yes
-        from ``counts_from``'s quarter up to ``period``."""
-        yes = self.flagged(period).filter(scope.enterprise_q("enterprise__"))
-        return Enterprise.objects.filter(self.enterprise_q(), scope.enterprise_q()).exclude(
-            pk__in=yes.values("enterprise_id")
+    def counted_ids(self, *, period: int, scope: Scope) -> set[int]:
+        """The enterprises of ``scope`` with an approved report answering yes from
+        ``counts_from``'s quarter up to ``period`` (``flagged``, as for the figure)."""
+        return set(
+            self.in_scope(period, scope)
+            .filter(value__gt=0)
+            .order_by()
+            .values_list("enterprise_id", flat=True)
+            .distinct()
         )
 
     def describe(self) -> str:
@@ -620,7 +685,7 @@ class FlagEverCount(_MetricRule):
 
 
 @register
-class FlagLatestCount(_MetricRule):
+class FlagLatestCount(EnterpriseSplit, _MetricRule):
     """Enterprises whose latest approved report up to P (any quarter, also before
     ``counts_from``) has the flag; a latest report without the flag's value counts as no."""
 
@@ -707,48 +772,16 @@ class FlagLatestCount(_MetricRule):
         among = self.enterprises().filter(scope.enterprise_q())
         return among.active_on(period_end(period)) if self.active_only else among
 
-    def delivering(self, *, period: int, scope: Scope) -> tuple[list[int], list[int]]:
-        """``looked_at`` split into (counted, not counted) by the same transitions as
+    def counted_ids(self, *, period: int, scope: Scope) -> set[int]:
+        """The enterprises of ``looked_at`` the figure counts, by the same transitions as
         ``states``, read for the scope's enterprises only: an enterprise's state at P is its
         latest change up to P (none: no)."""
-        key = (period, str(scope))
-        known: dict[tuple[int, str], tuple[list[int], list[int]]] = self.__dict__.setdefault(
-            "_delivering", {}
-        )
-        if key not in known:
-            among = self.looked_at(period=period, scope=scope)
-            ids = list(among.order_by("pk").values_list("pk", flat=True))
-            changes = self.transitions(period, enterprise_ids=among.values("id"))
-            latest = changes.sort_values("period", kind="stable").drop_duplicates(
-                "enterprise_id", keep="last"
-            )
-            yes = {int(pk) for pk in latest.loc[latest["value"] > 0, "enterprise_id"]}
-            known[key] = ([pk for pk in ids if pk in yes], [pk for pk in ids if pk not in yes])
-        return known[key]
-
-    def _part(self, *, period: int, scope: Scope, counted: bool) -> EnterpriseQuerySet:
-        """One side of ``delivering`` as a queryset, naming the shorter list of ids."""
-        yes, no = self.delivering(period=period, scope=scope)
         among = self.looked_at(period=period, scope=scope)
-        wanted, others = (yes, no) if counted else (no, yes)
-        if len(wanted) <= len(others):
-            return among.filter(pk__in=wanted)
-        return among.exclude(pk__in=others)
-
-    def evidence_rows(self, *, period: int, scope: Scope) -> QuerySet[Any]:
-        """One row per enterprise counted: enterprise_id, enterprise_uscc, enterprise_name,
-        park_code."""
-        return self._part(period=period, scope=scope, counted=True).values(
-            enterprise_id=F("pk"),
-            enterprise_uscc=F("uscc"),
-            enterprise_name=F("name"),
-            park_code=F("park__code"),
+        changes = self.transitions(period, enterprise_ids=among.values("id"))
+        latest = changes.sort_values("period", kind="stable").drop_duplicates(
+            "enterprise_id", keep="last"
         )
-
-    def not_counted(self, *, period: int, scope: Scope) -> QuerySet[Enterprise]:
-        """The filter's enterprises in ``scope`` (active ones for the share) whose latest
-        approved report up to ``period`` does not answer yes, or that have none."""
-        return self._part(period=period, scope=scope, counted=False)
+        return {int(pk) for pk in latest.loc[latest["value"] > 0, "enterprise_id"]}
 
     def evidence(self, *, period: int, scope: Scope) -> Evidence:
         ids = self.flagged_ids(period, scope)

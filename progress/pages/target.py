@@ -16,11 +16,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from math import ceil
-from typing import Any, overload
+from typing import Any, cast, overload
 
 import plotly.graph_objects as go
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,7 +35,7 @@ from enterprises.models import Enterprise
 from parks.selectors import scopes_all
 from reporting.models import Submission
 from reporting.selectors import submission_list
-from targets.models import Target
+from targets.models import RecomputeRequest, Target
 from targets.periods import period_end, period_format, period_of
 from targets.rules import RuleKind
 from targets.scopes import Scope, ScopeError, ScopeKind
@@ -43,7 +44,7 @@ from .. import charts
 from ..arithmetic import share_round
 from ..models import Snapshot
 from ..presenters import FigureJSON, figure_json
-from ..rules import FlagEverCount, ItemDistinct, Rule, rule_for
+from ..rules import EnterpriseSplit, FlagEverCount, ItemDistinct, Rule, rule_for
 from ..selectors import snapshot_series
 from .common import QuarterChoice, quarter_choice, scope_url, target_or_404
 from .overview import projection_words
@@ -164,23 +165,20 @@ class _Counted(Sequence[Any]):
 
 
 def _sql_page(
-    request: HttpRequest, param: str, rows: QuerySet[Any], ordering: Sequence[str]
+    request: HttpRequest,
+    param: str,
+    rows: QuerySet[Any],
+    ordering: Sequence[str],
+    total: int | None = None,
 ) -> Page[Any]:
-    """One page of a ``values()`` queryset and how many rows there are, in one query (a
-    window count beside the page's rows); a second only past the last page."""
-    ordered = rows.order_by(*ordering).annotate(rows_total=Window(Count("*")))
-    number = _page_number(request.GET.get(param))
-    found = list(ordered[(number - 1) * PER_PAGE : number * PER_PAGE])
-    if found:
-        total = int(found[0]["rows_total"])
-    else:
-        total = rows.order_by().count() if number > 1 else 0
-        last = max(1, ceil(total / PER_PAGE))
-        if total and number > last:
-            number = last
-            found = list(ordered[(number - 1) * PER_PAGE : number * PER_PAGE])
-        else:
-            number = 1
+    """One page of a ``values()`` queryset, LIMIT/OFFSET in SQL. ``total``: how many rows
+    there are when it is known already (the stored figure, or lists in hand); counted in
+    SQL otherwise."""
+    if total is None:
+        total = rows.order_by().count()
+    last = max(1, ceil(total / PER_PAGE))
+    number = min(_page_number(request.GET.get(param)), last)
+    found = list(rows.order_by(*ordering)[(number - 1) * PER_PAGE : number * PER_PAGE])
     return Page(found, number, Paginator(_Counted(total), PER_PAGE))
 
 
@@ -288,10 +286,10 @@ def _series_chart(
     """Actual by quarter (solid), planned (dotted), the baseline and milestones (labelled
     diamonds), the final target (a horizontal line), the deadline (a vertical line), the
     projection from the chosen quarter (dashed) and the quarter it reaches the target."""
-    fig = go.Figure()
+    data: list[dict[str, Any]] = []
     xs = [p.x for p in points]
-    fig.add_trace(
-        go.Scatter(
+    data.append(
+        _scatter(
             x=xs,
             y=[p.figure["actual"] for p in points],
             name=_("Actual"),
@@ -303,8 +301,8 @@ def _series_chart(
     )
     planned = [p for p in points if p.figure["planned"] is not None]
     if planned:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=[p.x for p in planned],
                 y=[p.figure["planned"] for p in planned],
                 name=_("Planned"),
@@ -315,12 +313,12 @@ def _series_chart(
         )
     spread = [*xs, target.deadline.isoformat()]
     if scope.is_city:
-        spread += _mark_traces(fig, target, points)
+        spread += _mark_traces(data, target, points)
     target_value = _target_value(points, chosen)
-    spread += _projection_traces(fig, target, chosen, target_value)
+    spread += _projection_traces(data, target, chosen, target_value)
     if target_value is not None:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=[min(spread), max(spread)],
                 y=[float(target_value), float(target_value)],
                 name=_("Target: %(value)s") % {"value": _label(target_value)},
@@ -329,9 +327,14 @@ def _series_chart(
                 hovertemplate=_("Target") + ": %{y}<extra></extra>",
             )
         )
-    _deadline_trace(fig, target)
-    fig.update_layout(_series_layout(target, spread))
-    return charts.figure_dict(fig)
+    _deadline_trace(data, target)
+    return charts.figure_dict(go.Figure(data=data, layout=_series_layout(target, spread)))
+
+
+def _scatter(**trace: Any) -> dict[str, Any]:
+    """A scatter trace as plain data: the figure is validated once, whole (a trace added
+    at a time costs several times more)."""
+    return {"type": "scatter", **trace}
 
 
 def _target_value(points: list[Point], chosen: Point | None) -> Decimal | None:
@@ -341,7 +344,7 @@ def _target_value(points: list[Point], chosen: Point | None) -> Decimal | None:
     return points[-1].snapshot.target_value if points else None
 
 
-def _mark_traces(fig: go.Figure, target: Target, points: list[Point]) -> list[str]:
+def _mark_traces(data: list[dict[str, Any]], target: Target, points: list[Point]) -> list[str]:
     """The baseline (an open diamond) and the milestones (diamonds), labelled "2024: 6";
     returns their x values."""
     marks = [(target.baseline_date, _baseline(target, points), True)] + [
@@ -353,8 +356,8 @@ def _mark_traces(fig: go.Figure, target: Target, points: list[Point]) -> list[st
         if not shown:
             continue
         name = _("Baseline") if baseline else _("Milestones")
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=[d.isoformat() for d, _v in shown],
                 y=[float(v) for _d, v in shown],
                 text=[f"{d.year}: {_label(v)}" for d, v in shown],
@@ -384,7 +387,10 @@ def _threshold(target: Target, target_value: Decimal | None) -> Decimal:
 
 
 def _projection_traces(
-    fig: go.Figure, target: Target, chosen: Point | None, target_value: Decimal | None
+    data: list[dict[str, Any]],
+    target: Target,
+    chosen: Point | None,
+    target_value: Decimal | None,
 ) -> list[str]:
     """The dashed projection from the chosen quarter's actual to the deadline quarter's end
     (and on to the attainment quarter when that comes later), and the attainment marked;
@@ -406,8 +412,8 @@ def _projection_traces(
         if line and when > deadline_quarter:
             line.append(reached)
     if line:
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=[x for x, _y in line],
                 y=[y for _x, y in line],
                 name=_("Projection from %(quarter)s") % {"quarter": period_format(chosen.period)},
@@ -421,8 +427,8 @@ def _projection_traces(
             "value": _label(_threshold(target, target_value)),
             "quarter": period_format(when),
         }
-        fig.add_trace(
-            go.Scatter(
+        data.append(
+            _scatter(
                 x=[reached[0]],
                 y=[reached[1]],
                 text=[words],
@@ -477,15 +483,15 @@ def _series_layout(target: Target, spread: list[str]) -> dict[str, Any]:
     return layout
 
 
-def _deadline_trace(fig: go.Figure, target: Target) -> None:
+def _deadline_trace(data: list[dict[str, Any]], target: Target) -> None:
     """The deadline as a vertical line with its date in the legend (a trace, so that its
     label never sits on a milestone's)."""
     top = 0.0
-    for trace in fig.data:
-        top = max([top, *(float(y) for y in (trace.y or ()) if y is not None)])
+    for trace in data:
+        top = max([top, *(float(y) for y in trace.get("y", ()) if y is not None)])
     deadline = target.deadline.isoformat()
-    fig.add_trace(
-        go.Scatter(
+    data.append(
+        _scatter(
             x=[deadline, deadline],
             y=[0, top * 1.05 or 1],
             name=_("Deadline %(date)s") % {"date": deadline},
@@ -605,28 +611,25 @@ def _breakdown(
 
 
 def _bar_chart(target: Target, places: list[Place]) -> dict[str, Any]:
-    fig = go.Figure(
-        go.Bar(
-            x=[float(p.actual) for p in places],
-            y=[p.label for p in places],
-            orientation="h",
-            marker={"color": charts.BRAND},
-            text=[
-                _label(p.actual) + (f" ({p.share:.1f}%)" if p.share is not None else "")
-                for p in places
-            ],
-            textposition="auto",
-            hovertemplate="%{y}: %{text}<extra></extra>",
-            name=_("Actual"),
-        )
-    )
+    bars = {
+        "type": "bar",
+        "x": [float(p.actual) for p in places],
+        "y": [p.label for p in places],
+        "orientation": "h",
+        "marker": {"color": charts.BRAND},
+        "text": [
+            _label(p.actual) + (f" ({p.share:.1f}%)" if p.share is not None else "") for p in places
+        ],
+        "textposition": "auto",
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+        "name": _("Actual"),
+    }
     layout = charts.base_layout(x_title=target.unit, height=max(220, 34 * len(places) + 90))
     layout["hovermode"] = "closest"
     layout["showlegend"] = False
     layout["margin"].update({"l": 8, "b": 40})
     layout["yaxis"].update({"autorange": "reversed", "automargin": True, "type": "category"})
-    fig.update_layout(layout)
-    return charts.figure_dict(fig)
+    return charts.figure_dict(go.Figure(data=[bars], layout=layout))
 
 
 # --- evidence and who is not delivering ----------------------------------------------------
@@ -661,6 +664,23 @@ def _enterprise_url(uscc: str) -> str:
 
 def _report_url(pk: int) -> str:
     return reverse("reporting:report-detail", args=[pk])
+
+
+def _with_names(rows: list[dict[str, Any]]) -> None:
+    """The USCC and name of the enterprises the page's rows name only by id (one query)."""
+    ids = {row["enterprise_id"] for row in rows if row.get("enterprise_id")}
+    ids -= {row["enterprise_id"] for row in rows if row.get("enterprise_uscc")}
+    if not ids:
+        return
+    names = {
+        pk: (uscc, name)
+        for pk, uscc, name in Enterprise.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "uscc", "name")
+    }
+    for row in rows:
+        if row.get("enterprise_id") in names and not row.get("enterprise_uscc"):
+            row["enterprise_uscc"], row["enterprise_name"] = names[row["enterprise_id"]]
 
 
 def _link_rows(user: policies.Actor, rows: list[dict[str, Any]]) -> None:
@@ -732,9 +752,11 @@ def _evidence_shape(rule: Rule) -> EvidenceShape:
         return EvidenceShape(
             "reports",
             {
-                "period": ("period", "enterprise_uscc"),
-                "enterprise": ("enterprise_uscc", "period"),
-                "value": ("value", "enterprise_uscc", "period"),
+                # An enterprise's reports together, in the order of the approved values'
+                # index (a city-wide page reads 50 rows, not every report).
+                "enterprise": ("enterprise_id", "period"),
+                "period": ("period", "enterprise_id"),
+                "value": ("value", "enterprise_id", "period"),
             },
             [
                 ("enterprise", _("Enterprise"), False),
@@ -742,7 +764,7 @@ def _evidence_shape(rule: Rule) -> EvidenceShape:
                 ("value", _("Value"), True),
                 (None, _("Report"), False),
             ],
-            "period",
+            "enterprise",
         )
     columns = {
         "enterprise": ("enterprise_name", "enterprise_uscc"),
@@ -755,8 +777,7 @@ def _evidence_shape(rule: Rule) -> EvidenceShape:
         ("park", _("Park"), False),
     ]
     if kind is RuleKind.FLAG_EVER_COUNT:
-        columns["first"] = ("first_period", "enterprise_uscc")
-        headers.append(("first", _("First answered yes"), False))
+        headers.append((None, _("First answered yes"), False))
     else:
         headers.append((None, _("Latest approved report"), False))
     return EvidenceShape("enterprises", columns, headers, "park")
@@ -769,17 +790,16 @@ def _items_shape(*, per_enterprise: bool) -> EvidenceShape:
             {
                 "first": ("first_date", "identifier_key", "enterprise_id"),
                 "key": ("identifier_key", "enterprise_id"),
-                "enterprise": ("enterprise_uscc", "identifier_key"),
                 "claims": ("claims", "identifier_key", "enterprise_id"),
             },
             [
                 ("key", _("De-duplication key"), False),
-                ("enterprise", _("Enterprise"), False),
+                (None, _("Enterprise"), False),
                 ("first", _("First dated"), False),
                 ("claims", _("Items claiming it"), True),
                 (None, _("Reports"), False),
             ],
-            "first",
+            "key",
         )
     return EvidenceShape(
         "items",
@@ -796,7 +816,7 @@ def _items_shape(*, per_enterprise: bool) -> EvidenceShape:
             ("claims", _("Items claiming it"), True),
             (None, _("Reports"), False),
         ],
-        "first",
+        "key",
     )
 
 
@@ -839,17 +859,28 @@ def _with_reports(rule: Rule, period: int, rows: list[dict[str, Any]]) -> None:
 
 
 def _evidence(
-    request: HttpRequest, rule: Rule, period: int, scope: Scope, parks: dict[str, Scope]
+    request: HttpRequest,
+    rule: Rule,
+    period: int,
+    scope: Scope,
+    parks: dict[str, Scope],
+    counted: int | None,
 ) -> Table:
-    """What the figure of ``period`` in ``scope`` counts, one page at a time."""
+    """What the figure of ``period`` in ``scope`` counts, one page at a time; ``counted``:
+    how many rows that is when known already."""
     shape = _evidence_shape(rule)
     sort = _sort(request, "esort", shape.columns, shape.default)
     page = _sql_page(
-        request, "epage", rule.evidence_rows(period=period, scope=scope), sort.ordering
+        request,
+        "epage",
+        rule.evidence_rows(period=period, scope=scope),
+        sort.ordering,
+        counted,
     )
     found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
     if isinstance(rule, ItemDistinct):
         _with_claims(rule, period, scope, found)
+        _with_names(found)
     elif shape.shape == "enterprises":
         _with_reports(rule, period, found)
     label = period_format(period)
@@ -883,10 +914,16 @@ def _evidence(
 
 
 def _not_delivering(
-    request: HttpRequest, rule: Rule, period: int, scope: Scope, parks: dict[str, Scope]
+    request: HttpRequest,
+    rule: Rule,
+    period: int,
+    scope: Scope,
+    parks: dict[str, Scope],
+    missing: int | None,
 ) -> Table | None:
     """For the rules that count enterprises: those of the rule's filter in the scope that
-    the figure does not count, by park, with their latest report."""
+    the figure does not count, by park, with their latest report; ``missing``: how many
+    when known already."""
     enterprises = rule.not_counted(period=period, scope=scope)
     if enterprises is None:
         return None
@@ -902,7 +939,7 @@ def _not_delivering(
         "uscc": ("enterprise_uscc",),
     }
     sort = _sort(request, "nsort", columns, "park")
-    page = _sql_page(request, "npage", rows, sort.ordering)
+    page = _sql_page(request, "npage", rows, sort.ordering, missing)
     found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
     reports = _reports_of([row["enterprise_id"] for row in found], period)
     report_ids: set[int] = set()
@@ -1001,7 +1038,6 @@ def target_page(request: HttpRequest, code: str) -> HttpResponse:
     period = _period_of(choice, periods)
     point = next((p for p in points if p.period == period), None)
     figure = point.figure if point is not None else None
-    parks = {str(s): s for s in everything if s.kind is ScopeKind.PARK}
     scope_choices = [s for s in everything if s.is_city or policies.scope_allowed(user, s)]
     context: dict[str, Any] = {
         "target": target,
@@ -1028,35 +1064,120 @@ def target_page(request: HttpRequest, code: str) -> HttpResponse:
         ),
         "detail": False,
     }
-    if policies.can_read_progress(user) and period is not None:
-        own = policies.own_scope(user)
-        evidence_scope = scope if policies.scope_allowed(user, scope) else own
-        if evidence_scope is not None:
-            evidence_scope = {str(s): s for s in everything}.get(
-                str(evidence_scope), evidence_scope
-            )
-            breakdown = _breakdown(request, target, period, everything)
-            evidence = _evidence(request, rule, period, evidence_scope, parks)
-            missing = _not_delivering(request, rule, period, evidence_scope, parks)
-            stored = (
-                figure["actual"]
-                if evidence_scope == scope and figure is not None
-                else breakdown["actuals"].get(str(evidence_scope))
-            )
-            context.update(
-                {
-                    "detail": True,
-                    "breakdown": breakdown,
-                    "evidence_scope": evidence_scope,
-                    "evidence": evidence,
-                    "missing": missing,
-                    "missing_words": _missing_words(rule, period),
-                    "looked_at": evidence.count + missing.count if missing is not None else None,
-                    "stored_actual": stored,
-                    "drift": _drift(rule, stored, evidence, missing),
-                }
-            )
+    if policies.can_read_progress(user) and period is not None and point is not None:
+        context.update(_detail(request, target, rule, scope, point, everything))
     return render(request, "progress/target.html", context)
+
+
+def _detail(
+    request: HttpRequest,
+    target: Target,
+    rule: Rule,
+    scope: Scope,
+    point: Point,
+    everything: list[Scope],
+) -> dict[str, Any]:
+    """The breakdown, the evidence and who is not delivering, for those who may read
+    progress by district and park: in the page's scope, or a park manager's own park."""
+    user = request.user
+    period = point.period
+    own = policies.own_scope(user)
+    chosen = scope if policies.scope_allowed(user, scope) else own
+    if chosen is None:
+        return {}
+    known = {str(s): s for s in everything}
+    evidence_scope = known.get(str(chosen), chosen)
+    parks = {text: s for text, s in known.items() if s.kind is ScopeKind.PARK}
+    breakdown = _breakdown(request, target, period, everything)
+    stored = (
+        point.snapshot.actual
+        if evidence_scope == scope
+        else breakdown["actuals"].get(str(evidence_scope))
+    )
+    counted, missing = _known_totals(rule, period, evidence_scope, stored, point)
+    evidence = _evidence(request, rule, period, evidence_scope, parks, counted)
+    not_delivering = _not_delivering(request, rule, period, evidence_scope, parks, missing)
+    return {
+        "detail": True,
+        "breakdown": breakdown,
+        "evidence_scope": evidence_scope,
+        "evidence": evidence,
+        "missing": not_delivering,
+        "missing_words": _missing_words(rule, period),
+        "looked_at": (
+            evidence.count + not_delivering.count if not_delivering is not None else None
+        ),
+        "stored_actual": stored,
+        "drift": _drift(rule, stored, evidence, not_delivering),
+    }
+
+
+COUNT_KINDS = (
+    RuleKind.DESIGNATION_COUNT,
+    RuleKind.ITEM_DISTINCT,
+    RuleKind.FLAG_EVER_COUNT,
+    RuleKind.FLAG_LATEST_COUNT,
+)
+FRESH_CHECK = 200  # recent change requests read to tell whether the figures are current
+SPLIT_SECONDS = 3600  # how long a split of enterprises stays in the cache
+
+
+def _known_totals(
+    rule: Rule, period: int, scope: Scope, stored: Decimal | None, point: Point
+) -> tuple[int | None, int | None]:
+    """How many rows the evidence and the list of who is not delivering have, when known
+    without counting them again: the split of the rules that count enterprises, or the
+    stored figure of a counting rule while it includes every recorded change (so that a
+    page of a city-wide list costs one short query). None: count in SQL."""
+    snapshot = point.snapshot
+    fresh = _figures_fresh(snapshot.target.code, snapshot.computed_at)
+    if isinstance(rule, EnterpriseSplit):
+        yes, no = _split(
+            rule, snapshot.target.code, period, scope, snapshot.computed_at if fresh else None
+        )
+        return len(yes), len(no)
+    if stored is None or not fresh or rule.kind not in COUNT_KINDS:
+        return None, None
+    return int(stored), None
+
+
+def _split(
+    rule: EnterpriseSplit,
+    code: str,
+    period: int,
+    scope: Scope,
+    computed_at: dt.datetime | None,
+) -> tuple[list[int], list[int]]:
+    """Who counts and who does not: kept in the cache under the figures' computation time
+    while they include every recorded change (``computed_at`` given), since the data they
+    were computed from has not changed since; read afresh otherwise."""
+    code = rule.target.code  # type: ignore[attr-defined]
+    key = (
+        f"dx:target-split:{code}:{period}:{scope}:{computed_at.isoformat() if computed_at else ''}"
+    )
+    if computed_at is not None:
+        split = cache.get(key)
+        if split is not None:
+            rule.remember(period=period, scope=scope, split=split)
+            return cast(tuple[list[int], list[int]], split)
+    split = rule.delivering(period=period, scope=scope)
+    if computed_at is not None:
+        cache.set(key, split, SPLIT_SECONDS)
+    return split
+
+
+def _figures_fresh(code: str, computed_at: dt.datetime) -> bool:
+    """Whether the stored figures of a target include every recorded change: none waits to
+    be recomputed and none was recorded after they were computed
+    (docs/decisions/0008-recorded-changes.md)."""
+    recent = list(
+        RecomputeRequest.objects.filter(Q(run_id__isnull=True) | Q(requested_at__gte=computed_at))
+        .order_by()
+        .values_list("targets", flat=True)[:FRESH_CHECK]
+    )
+    if len(recent) == FRESH_CHECK:
+        return False
+    return not any(codes is None or code in codes for codes in recent)
 
 
 def _drift(rule: Rule, stored: Any, evidence: Table, missing: Table | None) -> bool:

@@ -17,7 +17,8 @@ from enterprises.models import Designation, Enterprise
 from progress import services
 from progress.models import Snapshot
 from progress.rules import rule_for
-from targets.models import DesignationKind, Target
+from targets.changes import recompute_request
+from targets.models import DesignationKind, RecomputeRequest, Target
 from targets.periods import period_parse
 from tests.conftest import client_for
 from tests.factories import (
@@ -359,6 +360,32 @@ def test_the_evidence_lists_the_designations_with_links_and_pages(client, offici
     )
 
 
+def test_while_a_change_waits_to_be_recomputed_the_evidence_is_counted_afresh(
+    client, official, park, history
+):
+    """The stored figure gives the evidence's length only while it includes every
+    recorded change; a designation recorded since is listed, counted and flagged."""
+    (extra,) = benchmark_factories("2024-03-01", park=park)
+    recompute_request(targets=[BENCH], from_period=Q("2024Q1"), reason="test")
+    client.force_login(official)
+    response = page_of(client, period="2024Q1")
+
+    assert response.context["figure"]["actual"] == 5
+    assert len(rows_of(response, "evidence-table")) == 6
+    page = response.content.decode()
+    assert "1–6 of 6" in page
+    assert 'data-testid="drift"' in page
+    assert str(extra.pk) in {
+        r["attrs"]["data-designation"] for r in rows_of(response, "evidence-table")
+    }
+
+    services.snapshots_rebuild(targets=[BENCH])
+    RecomputeRequest.objects.update(run_id=1)
+    fresh = page_of(client, period="2024Q1")
+    assert 'data-testid="drift"' not in fresh.content.decode()
+    assert "1–6 of 6" in fresh.content.decode()
+
+
 def test_the_evidence_of_items_shows_each_key_once_with_the_reports_claiming_it(
     client, official, enterprise, other_enterprise
 ):
@@ -466,6 +493,27 @@ def test_who_is_not_delivering_lists_exactly_the_enterprises_not_counted(client,
     rows = {r["attrs"]["data-enterprise"]: r for r in rows_of(response, "missing-table")}
     assert "never reported" in rows[cloud["never"].uscc]["text"]
     assert "Submitted" in rows[cloud["only_submitted"].uscc]["text"]
+
+
+def test_the_split_is_kept_while_the_figures_are_current_and_read_afresh_after_a_change(
+    client, official, cloud
+):
+    client.force_login(official)
+    first = queries_for(client, "AIC-CLOUD", period="2023Q4")
+    again = queries_for(client, "AIC-CLOUD", period="2023Q4")
+    assert again < first
+
+    SubmissionFactory(
+        enterprise=cloud["never"],
+        period=Q("2023Q4"),
+        metrics={"cloud_adopted": True},
+        approved=True,
+    )
+    recompute_request(targets=["AIC-CLOUD"], from_period=Q("2023Q4"), reason="test")
+    response = page_of(client, "AIC-CLOUD", period="2023Q4")
+    counted = {r["attrs"]["data-enterprise"] for r in rows_of(response, "evidence-table")}
+    assert cloud["never"].uscc in counted
+    assert 'data-testid="drift"' in response.content.decode()
 
 
 def test_who_is_not_delivering_in_a_park_and_before_the_change(client, official, park, cloud):
