@@ -1,5 +1,7 @@
 """Enterprises, providers and designations in the admin, written through the services so
-that every change is validated, audited and recomputes the figures it moves."""
+that every change is validated, audited and recomputes the figures it moves; enterprises
+and providers also import and export spreadsheets (``parks.admin.ServiceImportExportMixin``),
+through the same services."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from parks.admin import ServiceImportExportMixin
+
 from . import services
 from .models import Designation, Enterprise, Provider
 
@@ -19,7 +23,8 @@ def _code(obj: Any) -> str | None:
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(SimpleHistoryAdmin):
+class EnterpriseAdmin(ServiceImportExportMixin, SimpleHistoryAdmin):
+    resource_path = "exchange.import_resources.EnterpriseResource"
     list_display = ("uscc", "name", "district", "park", "segment", "is_key", "above_scale")
     list_filter = ("is_key", "above_scale", "segment", "district")
     search_fields = ("uscc", "name", "name_en")
@@ -67,7 +72,8 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Provider)
-class ProviderAdmin(SimpleHistoryAdmin):
+class ProviderAdmin(ServiceImportExportMixin, SimpleHistoryAdmin):
+    resource_path = "exchange.import_resources.ProviderResource"
     list_display = ("uscc", "name", "district")
     search_fields = ("uscc", "name")
     list_select_related = ("district",)

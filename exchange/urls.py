@@ -4,3 +4,15 @@ from django.urls import URLPattern, URLResolver
 
 app_name = "exchange"
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# Imports (exchange.import_views).
+from django.urls import path  # noqa: E402
+
+from . import import_views  # noqa: E402
+
+urlpatterns += [
+    path("imports/", import_views.import_page, name="imports"),
+    path("imports/confirm/", import_views.import_confirm, name="import-confirm"),
+    path("imports/errors/", import_views.import_errors, name="import-errors"),
+    path("imports/template/<str:kind>/", import_views.import_template, name="import-template"),
+]
