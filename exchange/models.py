@@ -32,18 +32,29 @@ class Export(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     sheet = models.CharField(_("sheet being written"), max_length=60, blank=True)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    # Rows written per sheet (by the sheet's internal key), as the job finished each one.
+    sheets = models.JSONField(_("rows per sheet"), default=dict, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     # Stored under a generated name; served only through the download view.
     file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True)
     error = models.TextField(_("error"), blank=True)
     requested_at = models.DateTimeField(_("requested at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Written with every progress step: a running export whose heartbeat stopped lost its
+    # worker, and the sweep builds it again.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"))
 
     class Meta:
         ordering = ["-requested_at"]
         verbose_name = _("workbook export")
         verbose_name_plural = _("workbook exports")
+        indexes = [
+            models.Index(fields=["requested_by", "-requested_at"], name="export_by_user_idx"),
+            models.Index(fields=["status", "requested_at"], name="export_status_idx"),
+            models.Index(fields=["expires_at"], name="export_expiry_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"export {self.pk} ({self.status})"
