@@ -25,3 +25,12 @@ urlpatterns += [
         name="import-template",
     ),
 ]
+
+# Exports (exchange.api): the programme workbook.
+from . import api  # noqa: E402
+
+urlpatterns += [
+    path("exports/", api.ExportListView.as_view(), name="export-list"),
+    path("exports/<int:pk>/", api.ExportDetailView.as_view(), name="export-detail"),
+    path("exports/<int:pk>/download/", api.ExportDownloadView.as_view(), name="export-download"),
+]

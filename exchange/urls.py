@@ -16,3 +16,12 @@ urlpatterns += [
     path("imports/errors/", import_views.import_errors, name="import-errors"),
     path("imports/template/<str:kind>/", import_views.import_template, name="import-template"),
 ]
+
+# Exports (exchange.views): the programme workbook.
+from . import views  # noqa: E402
+
+urlpatterns += [
+    path("exports/", views.exports_page, name="exports"),
+    path("exports/<int:pk>/download/", views.export_download, name="export-download"),
+    path("exports/summary.csv", views.summary_csv, name="summary-csv"),
+]

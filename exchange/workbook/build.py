@@ -4,6 +4,7 @@ last (it names the rows written), with progress reported as it goes."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,16 @@ class BookLike(Protocol):
     """What the builder needs of a writer (writer.Book; bench/export.py has another)."""
 
     def sheet(self, name: str, columns: Sequence[Column]) -> Any: ...
-    def bar_chart(self, sheet: Any, **kwargs: Any) -> None: ...
+    def bar_chart(
+        self,
+        sheet: Any,
+        *,
+        title: str,
+        categories: int,
+        series: Sequence[tuple[int, str]],
+        rows: int,
+        anchor: tuple[int, int],
+    ) -> None: ...
     def close(self) -> None: ...
 
 
@@ -111,7 +121,7 @@ def workbook_write(
             sheet.rows_write(
                 spec.rows(context),
                 every=TICK_ROWS,
-                tick=lambda rows, key=spec.key: meter.tick(rows, key),
+                tick=functools.partial(meter.tick, key=spec.key),
             )
             sheet.finish()
             outcome.rows[spec.key] = sheet.rows
@@ -128,7 +138,7 @@ def workbook_write(
 
 
 def _sheet_open(book: BookLike, spec: SheetSpec, context: Context) -> Sheet:
-    sheet = book.sheet(spec.title(), spec.columns(context))
+    sheet: Sheet = book.sheet(spec.title(), spec.columns(context))
     sheet.header(freeze_columns=spec.freeze_columns, height=spec.header_height)
     return sheet
 
@@ -209,9 +219,7 @@ def _filters(context: Context) -> list[tuple[str, str]]:
     if scope.is_city:
         lines.append((_("Districts and parks"), _("Every district and every park.")))
     elif context.has_districts:
-        lines.append(
-            (_("Districts and parks"), _("This district and the parks in it only."))
-        )
+        lines.append((_("Districts and parks"), _("This district and the parks in it only.")))
     else:
         lines.append(
             (

@@ -29,9 +29,8 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts.models import User
 from core import policies
@@ -661,8 +660,20 @@ def reports_rows(context: Context) -> Iterator[Sequence[Any]]:
                 end = ends[period]
                 if (start is not None and start > end) or (until is not None and until < end):
                     continue
-                yield [uscc, name, district, park, labels[period], missing, None, None, None,
-                       None, None, due[period]]
+                yield [
+                    uscc,
+                    name,
+                    district,
+                    park,
+                    labels[period],
+                    missing,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    due[period],
+                ]
                 continue
             _e, _p, status, report_id, first, last, reviewed, late = report
             handed_in = status in Submission.HANDED_IN
@@ -773,9 +784,7 @@ def _designation_evidence(
         ]
 
 
-def _item_evidence(
-    context: Context, target: Target, rule: ItemDistinct
-) -> Iterator[Sequence[Any]]:
+def _item_evidence(context: Context, target: Target, rule: ItemDistinct) -> Iterator[Sequence[Any]]:
     """Every item the figure reads in the scope, one row per claim, with its key, how many
     items claim the key and whether it is the key's first claim (by date, then entry): the
     first claims are what the figure counts."""
@@ -783,7 +792,9 @@ def _item_evidence(
     duplicate = pgettext("evidence", "also claimed")
     label = pgettext("evidence", "Item")
     per_enterprise = rule.per_enterprise
-    partition = [F("enterprise_id"), F("identifier_key")] if per_enterprise else [F("identifier_key")]
+    partition = (
+        [F("enterprise_id"), F("identifier_key")] if per_enterprise else [F("identifier_key")]
+    )
     ordering = ["enterprise__uscc"] if per_enterprise else []
     rows = (
         rule.counted(context.end)

@@ -49,7 +49,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BOM = "\ufeff"
 EXCEL_MAX_ROWS = 1_048_576
 SHEET_NAME_MAX = 31
-SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 EXCEL_EPOCH = dt.date(1899, 12, 30).toordinal()  # serial 0 (1900 date system, after 1900-02-28)
 
 
@@ -149,7 +149,9 @@ class _RowEncoder:
     def __init__(self, book: Book, columns: Sequence[Column]) -> None:
         self.kinds = [column.kind for column in columns]
         self.refs = [f'<c r="{xl_col_to_name(index)}' for index in range(len(columns))]
-        self.styles = {kind: f' s="{book.formats[kind]._get_xf_index()}"' for kind in NUMBER_FORMATS}
+        self.styles = {
+            kind: f' s="{book.formats[kind]._get_xf_index()}"' for kind in NUMBER_FORMATS
+        }
         self.text_style = [
             f' s="{book.wrap._get_xf_index()}"' if column.wrap else "" for column in columns
         ]
@@ -190,7 +192,9 @@ class _RowEncoder:
                     f"{xml_text(text)}</t></is></c>"
                 )
             elif kind in NUMERIC:
-                append(f'{self.refs[index]}{row}"{self.styles[kind]}><v>{float(value):.16G}</v></c>')
+                append(
+                    f'{self.refs[index]}{row}"{self.styles[kind]}><v>{float(value):.16G}</v></c>'
+                )
             else:
                 serial = excel_serial(value)
                 append(f'{self.refs[index]}{row}"{self.styles[kind]}><v>{serial:.16G}</v></c>')
@@ -212,14 +216,17 @@ class StreamingWorksheet(Worksheet):
 class Sheet:
     """One worksheet being written: the header row, then ``row()`` calls in order."""
 
-    def __init__(self, book: Book, worksheet: StreamingWorksheet, columns: Sequence[Column]) -> None:
+    def __init__(
+        self, book: Book, worksheet: StreamingWorksheet, columns: Sequence[Column]
+    ) -> None:
         self.book = book
         self.worksheet = worksheet
         self.columns = list(columns)
         self.rows = 0  # data rows written
         self._encoder = _RowEncoder(book, self.columns) if book.encoder else None
         self._writers = [
-            book.text_wrapped if column.wrap and column.kind is Kind.TEXT
+            book.text_wrapped
+            if column.wrap and column.kind is Kind.TEXT
             else book.cell_writer(column.kind)
             for column in self.columns
         ]
