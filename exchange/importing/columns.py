@@ -125,16 +125,21 @@ def columns_map(sheet: Sheet, columns: Sequence[Column]) -> list[str | None]:
             repeated.append(header)
         keys.append(key)
     _headers_check(sheet, columns, keys, unknown, repeated)
+    _headerless_check(sheet, len(sheet.headers))
     return keys
 
 
 def _headerless_check(sheet: Sheet, index: int) -> None:
+    """No value in the column ``index`` (beyond the last header: in any column after it)."""
+    beyond = index >= len(sheet.headers)
     for _number, values in sheet.rows:
-        if index < len(values) and not is_blank(values[index]):
-            raise ImportFileError(
-                _("Column %(column)s of the sheet “%(sheet)s” has values but no header.")
-                % {"column": column_letter(index), "sheet": sheet.title}
-            )
+        cells = values[index:] if beyond else values[index : index + 1]
+        for offset, value in enumerate(cells):
+            if not is_blank(value):
+                raise ImportFileError(
+                    _("Column %(column)s of the sheet “%(sheet)s” has values but no header.")
+                    % {"column": column_letter(index + offset), "sheet": sheet.title}
+                )
 
 
 def _headers_check(

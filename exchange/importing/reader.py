@@ -134,6 +134,8 @@ def _sniff(data: bytes, name: str) -> str:
         )
     if data.startswith(ZIP_MAGIC):
         return "xlsx"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "csv"  # refused with what to do by _csv_decode
     if data.startswith(OTHER_MAGIC) or b"\x00" in data[:8192] or suffix not in TEXT_SUFFIXES:
         raise _not_a_spreadsheet()
     return "csv"
@@ -181,10 +183,21 @@ def _xlsx_read(data: bytes, wanted: Sequence[Collection[str]]) -> list[Sheet | N
         return _workbook_read(data, wanted)
     except ImportFileError:
         raise
-    except DefusedXmlException as error:
-        raise _entities() from error
     except Exception as error:  # whatever openpyxl meets, the file is damaged
+        if _caused_by(error, DefusedXmlException):
+            raise _entities() from error
         raise _damaged() from error
+
+
+def _caused_by(error: BaseException | None, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is anywhere in the error's chain (openpyxl wraps what it meets)."""
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, kind):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 def _zip_check(archive: zipfile.ZipFile, *, compressed: int) -> None:

@@ -207,14 +207,18 @@ def report_file_read(book: Book, *, metrics: list[Metric], kinds: list[ItemKind]
 def _report_row(
     number: int, values: dict[str, Any], metrics: dict[str, Metric], errors: list[RowError]
 ) -> ReportRow | None:
-    found = len(errors)
     uscc = _cell(errors, number, "uscc", values.get("uscc"), uscc_value)
     period = _period(errors, number, values.get("period"))
     submitted_on = _cell(errors, number, "submitted_on", values.get("submitted_on"), date_value)
-    if not uscc:
+    if uscc == "":
         errors.append(RowError(number, "uscc", _("This column is required.")))
-    if period is not None and submitted_on is not None:
-        _submitted_on_check(errors, number, period, submitted_on)
+    # A date that cannot be right is reported once; the row is checked as of today.
+    if (
+        period is not None
+        and submitted_on is not None
+        and not _submitted_on_check(errors, number, period, submitted_on)
+    ):
+        submitted_on = None
     report_metrics: dict[str, Any] = {}
     for code, metric in metrics.items():
         raw = values.get(code)
@@ -222,8 +226,10 @@ def _report_row(
             continue
         if metric.type == Metric.Type.BOOLEAN:
             raw = _cell(errors, number, code, raw, yes_no_value)
+            if raw is None:
+                continue
         report_metrics[code] = raw
-    if len(errors) > found or period is None:
+    if not uscc or period is None:
         return None
     return ReportRow(
         row=number,
@@ -256,7 +262,7 @@ def _period(errors: list[RowError], number: int, raw: Any, sheet: str = "") -> i
 
 def _submitted_on_check(
     errors: list[RowError], number: int, period: int, submitted_on: dt.date
-) -> None:
+) -> bool:
     end = period_end(period)
     if submitted_on <= end:
         errors.append(
@@ -282,6 +288,9 @@ def _submitted_on_check(
                 _("%(date)s is in the future.") % {"date": submitted_on.isoformat()},
             )
         )
+    else:
+        return True
+    return False
 
 
 def _items_attach(
