@@ -557,6 +557,7 @@ def item_verdict(
     rule: ItemDistinct,
     claims: list[dict[str, Any]],
     names: dict[int, tuple[str, str]],
+    until: dt.date,
 ) -> Verdict:
     """Whether the rule counts this item (it is among the rule's counted claims and the
     first of its key), and why not."""
@@ -571,7 +572,7 @@ def item_verdict(
             name, uscc = names[first["enterprise_id"]]
             found.link = (name, reverse("progress:enterprise", args=[uscc]))
         return found
-    return verdict(*_not_counted_reason(item, rule))
+    return verdict(*_not_counted_reason(item, rule, until))
 
 
 def _verdict_maker(target: Target) -> Callable[[str, str], Verdict]:
@@ -600,7 +601,7 @@ def _duplicate_reason(
     ) % {"who": who, **when}
 
 
-def _not_counted_reason(item: ItemRow, rule: ItemDistinct) -> tuple[str, str]:
+def _not_counted_reason(item: ItemRow, rule: ItemDistinct, until: dt.date) -> tuple[str, str]:
     """Why the rule's counted queryset leaves this item out, in the order it filters."""
     target = rule.target
     if item.status != Status.APPROVED:
@@ -617,9 +618,11 @@ def _not_counted_reason(item: ItemRow, rule: ItemDistinct) -> tuple[str, str]:
             return "not", _("The target counts only items of %(allowed)s.") % {
                 "allowed": ", ".join(str(ATTRIBUTE_VALUE_LABELS.get(v, v)) for v in allowed)
             }
-    if rule.spec.enterprises:
-        return "not", _("The target counts only %(who)s.") % {"who": rule._filter_words()}
-    return "pending", _("Dated after the last ended quarter; it counts once that quarter ends.")
+    if item.date > until:
+        return "pending", _("Dated after %(date)s; it counts once its quarter has ended.") % {
+            "date": until.isoformat()
+        }
+    return "not", _("The target's rule does not count it.")
 
 
 def item_verdicts(
@@ -627,12 +630,13 @@ def item_verdicts(
     rules: dict[str, list[Rule]],
     claims: dict[int, list[dict[str, Any]]],
     names: dict[int, tuple[str, str]],
+    until: dt.date,
 ) -> None:
     for item in items:
         for rule in rules.get(item.kind_code, []):
             if isinstance(rule, ItemDistinct):
                 rows = claims.get(rule.target.pk, [])
-                item.verdicts.append(item_verdict(item, rule, rows, names))
+                item.verdicts.append(item_verdict(item, rule, rows, names, until))
 
 
 def designation_rows(
@@ -786,7 +790,7 @@ def enterprise_page(request: HttpRequest, uscc: str) -> HttpResponse:
         if isinstance(rule, ItemDistinct)
     ]
     claims = item_claims(enterprise, chosen, end)
-    item_verdicts(items, item_rules, claims, first_claimants(claims, enterprise, user))
+    item_verdicts(items, item_rules, claims, first_claimants(claims, enterprise, user), end)
     rows = history(enterprise, user)
     context = {
         "enterprise": enterprise,
