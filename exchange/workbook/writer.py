@@ -10,12 +10,13 @@ Rows are encoded here, not by XlsxWriter's per-cell ``write_*`` calls: XlsxWrite
 makes the package (styles, column widths, frozen panes, autofilters, the chart, the zip) and
 owns each worksheet's row stream, but a data row's ``<c>`` elements are put together by
 ``_RowEncoder`` in one pass. Measured on the benchmark, XlsxWriter's per-cell path spent
-about 10 µs a cell (≈ 50 s for the 3.9 million cells); the encoder a fraction of that. It
-also closes a hole of that path: in ``constant_memory`` mode XlsxWriter writes a string that
-starts with ``<r>`` and ends with ``</r>`` into the XML unescaped (as a rich string), so a
-hostile name could inject cells. Here every text is escaped as XML, control characters as
-``_xHHHH_`` exactly as XlsxWriter does. ``Book(path, encoder=False)`` keeps the per-cell
-path, for the tests that hold the two equal and for the benchmark.
+about 10 µs a cell (≈ 50 s for the 3.9 million cells); the encoder a fraction of that
+(bench/export.py ``--engine xlsxwriter-cells`` measures the per-cell path). It also closes a
+hole of that path: in ``constant_memory`` mode XlsxWriter writes a string that starts with
+``<r>`` and ends with ``</r>`` into the XML unescaped (as a rich string), so a hostile name
+could inject cells, a formula among them (tests/exchange/test_export_writer.py shows it).
+Here every text is escaped as XML, control characters as ``_xHHHH_`` exactly as XlsxWriter
+does.
 
 Safety: no cell is ever a formula. Every text is written as an inline string (never through
 the type-guessing ``write``; the workbook also turns ``strings_to_formulas``/``_numbers``/
@@ -33,7 +34,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -223,13 +223,7 @@ class Sheet:
         self.worksheet = worksheet
         self.columns = list(columns)
         self.rows = 0  # data rows written
-        self._encoder = _RowEncoder(book, self.columns) if book.encoder else None
-        self._writers = [
-            book.text_wrapped
-            if column.wrap and column.kind is Kind.TEXT
-            else book.cell_writer(column.kind)
-            for column in self.columns
-        ]
+        self._encoder = _RowEncoder(book, self.columns)
 
     def header(self, *, freeze_columns: int = 0, height: float | None = None) -> None:
         write = self.worksheet.write_string
@@ -246,20 +240,8 @@ class Sheet:
         if self.rows + 1 >= EXCEL_MAX_ROWS:
             raise ValueError("A sheet holds at most 1,048,575 rows of data.")
         self.rows += 1
-        number = self.rows
-        if self._encoder is not None:
-            xml = self._encoder.encode(number + 1, values)
-            self.worksheet.row_xml_write(number, len(self.columns) - 1, xml)
-            return
-        worksheet = self.worksheet
-        for index, (writer, value) in enumerate(zip(self._writers, values, strict=False)):
-            if value is None:
-                continue
-            if value.__class__ is Typed:
-                if value.value is not None:
-                    self.book.cell_writer(value.kind)(worksheet, number, index, value.value)
-            else:
-                writer(worksheet, number, index, value)
+        xml = self._encoder.encode(self.rows + 1, values)
+        self.worksheet.row_xml_write(self.rows, len(self.columns) - 1, xml)
 
     def rows_write(
         self,
@@ -279,14 +261,10 @@ class Sheet:
             self.worksheet.autofilter(0, 0, max(self.rows, 1), len(self.columns) - 1)
 
 
-CellWriter = Callable[[Worksheet, int, int, Any], Any]
-
-
 class Book:
     """An .xlsx file written with XlsxWriter in ``constant_memory`` mode."""
 
-    def __init__(self, path: str, *, encoder: bool = True) -> None:
-        self.encoder = encoder
+    def __init__(self, path: str) -> None:
         self.workbook = xlsxwriter.Workbook(
             path,
             {
@@ -307,51 +285,6 @@ class Book:
         self.formats: dict[Kind, Format] = {
             kind: add({"num_format": pattern}) for kind, pattern in NUMBER_FORMATS.items()
         }
-        self._writers: dict[Kind, CellWriter] = {
-            Kind.TEXT: self._text,
-            **{kind: self._number(self.formats[kind]) for kind in NUMERIC},
-            Kind.DATE: self._date(self.formats[Kind.DATE]),
-            Kind.DATETIME: self._datetime(self.formats[Kind.DATETIME]),
-        }
-
-    def cell_writer(self, kind: Kind) -> CellWriter:
-        return self._writers[kind]
-
-    # -- the per-cell path (encoder=False) ---------------------------------------------
-
-    def _text(self, worksheet: Worksheet, row: int, col: int, value: Any) -> Any:
-        text = value if value.__class__ is str else str(value)
-        if text.startswith(FORMULA_STARTS):
-            return worksheet.write_string(row, col, text, self.quoted)
-        return worksheet.write_string(row, col, text)
-
-    def text_wrapped(self, worksheet: Worksheet, row: int, col: int, value: Any) -> Any:
-        text = str(value)
-        cell_format = self.wrap_quoted if is_formula_like(text) else self.wrap
-        return worksheet.write_string(row, col, text, cell_format)
-
-    @staticmethod
-    def _number(cell_format: Format) -> CellWriter:
-        def write(worksheet: Worksheet, row: int, col: int, value: Any) -> Any:
-            if value.__class__ is Decimal:
-                value = float(value)
-            return worksheet.write_number(row, col, value, cell_format)
-
-        return write
-
-    @staticmethod
-    def _date(cell_format: Format) -> CellWriter:
-        def write(worksheet: Worksheet, row: int, col: int, value: Any) -> Any:
-            return worksheet.write_number(row, col, excel_serial(value), cell_format)
-
-        return write
-
-    @staticmethod
-    def _datetime(cell_format: Format) -> CellWriter:
-        def write(worksheet: Worksheet, row: int, col: int, value: Any) -> Any:
-            return worksheet.write_number(row, col, excel_serial(value), cell_format)
-
-        return write
 
     # -- sheets and charts -------------------------------------------------------------
 
