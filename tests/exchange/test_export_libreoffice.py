@@ -72,7 +72,8 @@ def test_libreoffice_converts_every_sheet_of_the_workbook(
     for name in sheets:
         with open(out / f"book-{name}.csv", encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))
-        assert rows and rows[0], name
+        assert rows, name
+        assert rows[0], name
     with open(out / "book-Enterprises.csv", encoding="utf-8", newline="") as handle:
         enterprises = list(csv.DictReader(handle))
     assert HOSTILE in {row["Name"] for row in enterprises}  # text, not a computed link
