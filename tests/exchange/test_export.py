@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, cast
 
 import openpyxl
 import pytest
@@ -15,13 +15,14 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
-from enterprises.models import Designation
+from accounts.models import User
+from enterprises.models import Designation, Enterprise
 from exchange import services
 from exchange.models import Export
 from progress import services as progress_services
 from progress.models import ProgressStatus, Snapshot
 from targets.models import DesignationKind, Target
-from targets.periods import period_format, period_parse
+from targets.periods import period_parse
 from tests.conftest import client_for
 from tests.factories import (
     AnalystFactory,
@@ -40,7 +41,10 @@ HOSTILE = '=HYPERLINK("http://evil.example/x","click me")'
 def _dataset(park, other_park) -> dict[str, Any]:
     """Two parks' enterprises (one named like a formula), approved reports with items shared
     across enterprises, a designation, and the figures the rollup computes from them."""
-    hostile = EnterpriseFactory(name=HOSTILE, park=park, district=park.district, is_key=True)
+    hostile = cast(
+        Enterprise,
+        EnterpriseFactory(name=HOSTILE, park=park, district=park.district, is_key=True),
+    )
     plain = EnterpriseFactory(name="张江样本企业", park=park, district=park.district)
     other = EnterpriseFactory(name="别的园区企业", park=other_park, district=other_park.district)
     kind = DesignationKind.objects.get(code="smart_factory_benchmark")
@@ -269,7 +273,7 @@ def test_only_the_requester_and_officials_may_follow_and_download(
     assert response["Content-Disposition"] == ('attachment; filename="dx-tracker-2025Q4-city.xlsx"')
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client_for(OfficialFactory(username="chief")).get(download).status_code == 200
-    other_analyst = AnalystFactory(username="another-analyst")
+    other_analyst = cast(User, AnalystFactory(username="another-analyst"))
     stranger = client_for(other_analyst)
     assert stranger.get(detail).status_code == 404
     assert stranger.get(download).status_code == 404
@@ -419,4 +423,4 @@ def test_an_export_of_a_quarter_shows_that_quarters_figures(
     assert quarterly["2025Q3 actual"] == 2
     assert "2025Q4 actual" not in quarterly
     assert Snapshot.objects.count() == 2
-    assert period_format(Export.objects.get().period) == "2025Q3"
+    assert Export.objects.get().period == Q("2025Q3")
