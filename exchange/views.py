@@ -100,6 +100,9 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export", "").isdigit():
         found = selectors.export_get(user=user, export_id=int(request.GET["export"]))
         current = _row(found) if found is not None else None
+        if found is not None and request.method != "POST":
+            # The form offers the same quarter and scope again.
+            form.initial.update({"period": current["period"], "scope": found.scope})
     context = {
         "form": form,
         "current": current,
