@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -86,9 +87,9 @@ REPORT_STATUS_LABELS = {
     Status.DRAFT: Status.DRAFT.label,
     "missing": gettext_lazy("Missing"),
 }
+PURPLE = SEQUENCE[1]
 # The heat map's colours: light to a medium blue, so that dark text stays readable on every
 # cell (#6baed6 against the ink keeps a contrast above 6:1).
-PURPLE = SEQUENCE[1]
 HEAT_SCALE = [[0.0, "#f7fbff"], [0.5, "#c6dbef"], [1.0, "#6baed6"]]
 
 
@@ -297,8 +298,6 @@ class EnterpriseRow:
 
 
 def _enterprise_rows(page: Page[Any], period: int, *, user: policies.Actor) -> list[EnterpriseRow]:
-    from django.utils import timezone
-
     due_on = period_due_on(period)
     past_due = timezone.localdate() > due_on
     linked = policies.can_read_enterprise_pages(user)
