@@ -28,11 +28,12 @@ BROKER_SETTINGS = ("broker_url", "broker_read_url", "broker_write_url")
 
 @pytest.fixture
 def broker_down(settings) -> Iterator[None]:
-    settings.CELERY_BROKER_URL = UNREACHABLE
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Celery's configuration reads Django's settings lazily: remember it before they change.
     eager = app.conf.task_always_eager
     previous = {name: app.conf[name] for name in BROKER_SETTINGS}
-    app.conf.update(dict.fromkeys(BROKER_SETTINGS, UNREACHABLE))
+    settings.CELERY_BROKER_URL = UNREACHABLE  # what /healthz checks
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.update({name: UNREACHABLE for name in BROKER_SETTINGS})
     app.conf.task_always_eager = False
     app._after_fork()  # forget pooled connections to the real broker
     try:
