@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core import policies
+from core.templatetags.dx import num, pct
 from core.views import require
 from enterprises.models import Enterprise, active_q
 from parks.models import Park
@@ -294,9 +295,11 @@ class Row:
         return self.share - self.before_share
 
     @property
-    def cells(self) -> list[tuple[int, Decimal | None]]:
-        """Each level's count and share of the enterprises with a level."""
-        return [(n, _share(n, self.with_level)) for n in self.counts]
+    def cells(self) -> list[tuple[str, str]]:
+        """Each level's count and share of the enterprises with a level, as shown (formatted
+        here: the park tables have hundreds of cells)."""
+        whole = self.with_level
+        return [(num(n, 0), pct(_share(n, whole))) for n in self.counts]
 
 
 def _share(part: int, whole: int) -> Decimal | None:
@@ -541,7 +544,10 @@ def maturity_page(request: HttpRequest) -> HttpResponse:
         park_urls[pk] = scope_url(user, park_scope, period=choice.label)
     parks[None] = _("No park")
     park_urls[None] = None
-    enterprises = scope.enterprise_q() & policies.enterprise_q(user)
+    # ``_scope`` only returns a scope ``policies.scope_allowed`` lets the user see, so its own
+    # filter is the user's too (adding ``policies.enterprise_q`` again would only cloud the
+    # planner's estimates).
+    enterprises = scope.enterprise_q()
     views: list[ScaleView] = []
     period = choice.period
     if period is not None:
