@@ -35,7 +35,7 @@ def url(enterprise) -> str:
     return f"/progress/enterprises/{enterprise.uscc}/"
 
 
-def approved(enterprise, period: int, metrics=None, items=None) -> Submission:
+def approved(enterprise, period: int, metrics=None, items=None):
     return SubmissionFactory(
         enterprise=enterprise,
         period=period,
