@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -31,11 +33,13 @@ from typing import Any, ClassVar
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import fields, resources, widgets
+from import_export import fields, resources, tmp_storages, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Error, Result, RowResult
@@ -701,6 +705,32 @@ class SafeCSV(_SafeRead, base_formats.CSV):
 
 
 ADMIN_FORMATS: list[type[Any]] = [SafeXLSX, SafeCSV]
+
+
+class AdminUploadStorage(tmp_storages.BaseStorage):
+    """Keeps the admin's upload between its dry run and its confirmation in the default
+    storage (which every web process shares), under a generated name."""
+
+    folder = "imports/admin"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_mode"] = "rb"
+        super().__init__(**kwargs)
+
+    def _path(self) -> str:
+        return f"{self.folder}/{os.path.basename(str(getattr(self, 'name', '') or ''))}"
+
+    def save(self, data: bytes) -> None:
+        if not getattr(self, "name", None):
+            self.name = uuid.uuid4().hex
+        default_storage.save(self._path(), ContentFile(data))
+
+    def read(self) -> bytes:
+        with default_storage.open(self._path(), "rb") as stream:
+            return bytes(stream.read())
+
+    def remove(self) -> None:
+        default_storage.delete(self._path())
 
 
 def admin_error_message(error: Exception) -> str:

@@ -44,7 +44,7 @@ from targets.changes import recompute_batched
 from targets.models import ItemKind, Metric
 from targets.periods import period_format
 
-from .import_resources import RESOURCES, Outcome, Preview, keyed_dataset
+from .import_resources import RESOURCES, AdminUploadStorage, Outcome, Preview, keyed_dataset
 from .importing.columns import RowError, sheet_titles
 from .importing.reader import ImportFileError, read_upload, size_check
 from .importing.reports import ITEM_SHEETS, ITEMS, REPORT_SHEETS, ReportRow, report_file_read
@@ -56,6 +56,7 @@ EDITABLE = (Submission.Status.DRAFT, Submission.Status.RETURNED)
 # A dry run's file is kept this long for its confirmation, and its error report as long.
 KEEP_SECONDS = 60 * 60
 PENDING_DIR = "imports/pending"
+ADMIN_DIR = AdminUploadStorage.folder
 _SALT = "exchange.imports"
 
 
@@ -347,20 +348,22 @@ def _expired() -> ImportFileError:
 
 
 def pending_sweep(*, at: dt.datetime | None = None) -> int:
-    """Remove kept uploads and error reports older than ``KEEP_SECONDS``."""
+    """Remove kept uploads and error reports (also the admin's, which it leaves behind
+    when a file cannot be read) older than ``KEEP_SECONDS``."""
     now = at or timezone.now()
-    try:
-        _dirs, files = default_storage.listdir(PENDING_DIR)
-    except (FileNotFoundError, OSError, NotImplementedError):
-        return 0
     removed = 0
-    for name in files:
-        path = f"{PENDING_DIR}/{name}"
+    for folder in (PENDING_DIR, ADMIN_DIR):
         try:
-            modified = default_storage.get_modified_time(path)
+            _dirs, files = default_storage.listdir(folder)
         except (FileNotFoundError, OSError, NotImplementedError):
             continue
-        if (now - modified).total_seconds() > KEEP_SECONDS:
-            default_storage.delete(path)
-            removed += 1
+        for name in files:
+            path = f"{folder}/{name}"
+            try:
+                modified = default_storage.get_modified_time(path)
+            except (FileNotFoundError, OSError, NotImplementedError):
+                continue
+            if (now - modified).total_seconds() > KEEP_SECONDS:
+                default_storage.delete(path)
+                removed += 1
     return removed

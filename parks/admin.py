@@ -32,7 +32,7 @@ class ServiceImportExportMixin(ImportExportMixin):
     to_encoding = "utf-8-sig"
     # The upload is kept between the dry run and the confirmation where every web
     # process can read it.
-    tmp_storage_class = "import_export.tmp_storages.MediaStorage"
+    tmp_storage_class = "exchange.import_resources.AdminUploadStorage"
 
     def get_resource_classes(self, request: HttpRequest) -> list[Any]:
         return [import_string(self.resource_path)]

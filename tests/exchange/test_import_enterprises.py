@@ -167,7 +167,7 @@ def test_a_uscc_with_a_wrong_check_digit_is_the_service_s_error(as_official):
 
 
 def test_dates_as_text_other_than_iso_are_refused(as_official):
-    rows = [ENTERPRISE_EN]
+    rows: list[list[object]] = [list(ENTERPRISE_EN)]
     for text in ("2024/1/5", "2024年1月5日", "05.01.2024"):
         rows.append([make_uscc(), "甲", "310115", "", "chemical", "", "", text])
     rows.append([make_uscc(), "乙", "310115", "", "chemical", "", "", 45296])
