@@ -870,13 +870,11 @@ def _evidence(
     how many rows that is when known already."""
     shape = _evidence_shape(rule)
     sort = _sort(request, "esort", shape.columns, shape.default)
-    page = _sql_page(
-        request,
-        "epage",
-        rule.evidence_rows(period=period, scope=scope),
-        sort.ordering,
-        counted,
-    )
+    rows = rule.evidence_rows(period=period, scope=scope)
+    if shape.shape == "reports":
+        # A sum's evidence lists the reports that add something (a 0 changes nothing).
+        rows = rows.exclude(value=0)
+    page = _sql_page(request, "epage", rows, sort.ordering, counted)
     found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
     if isinstance(rule, ItemDistinct):
         _with_claims(rule, period, scope, found)

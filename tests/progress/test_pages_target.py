@@ -306,6 +306,14 @@ def test_the_quarter_and_scope_live_in_the_url(client, official, park, history):
     assert f'<option value="park:{park.code}" selected>' in page
 
 
+def test_a_quarter_before_the_targets_first_shows_its_first_and_says_so(client, official, history):
+    services.snapshots_rebuild(targets=["CN25-COVERAGE"])
+    client.force_login(official)
+    response = page_of(client, "CN25-COVERAGE", period="2023Q2")
+    assert response.context["quarter"] == "2025Q1"
+    assert "This target has no figure for the quarter asked for" in response.content.decode()
+
+
 # --- the breakdown ----------------------------------------------------------------------
 
 
@@ -429,13 +437,20 @@ def test_a_park_manager_sees_their_parks_evidence_with_links_to_what_they_may_op
         metrics={"talent_high_end_new": 4},
         approved=True,
     )
+    SubmissionFactory(
+        enterprise=enterprise,
+        period=Q("2023Q1"),
+        metrics={"talent_high_end_new": 0},
+        approved=True,
+    )
     services.snapshots_rebuild(targets=["SH23-TALENT-HIGH"])
     client.force_login(ParkManagerFactory(park=park))
     response = page_of(client, "SH23-TALENT-HIGH", period="2023Q2", scope="city")
 
-    (row,) = rows_of(response, "evidence-table")
+    (row,) = rows_of(response, "evidence-table")  # their park's; the 0 adds nothing
     assert row["attrs"]["data-report"] == str(mine.pk)
     assert row["links"] == [f"/progress/enterprises/{enterprise.uscc}/", f"/reports/{mine.pk}/"]
+    assert "1 approved report with a value other than 0 adds up to 3." in response.content.decode()
 
 
 # --- who is not delivering ----------------------------------------------------------------
