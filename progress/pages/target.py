@@ -5,8 +5,10 @@ it, who is not delivering (for the rules that count enterprises) and the rule in
 Every table's sort and page live in the URL, each under its own parameters (``bsort`` and
 ``bpage`` for the breakdown, ``esort`` and ``epage`` for the evidence, ``nsort`` and
 ``npage`` for who is not delivering), beside ``period`` and ``scope``. The evidence and the
-list of enterprises not counted are sorted and paginated in SQL; the number of queries does
-not grow with the data.
+list of enterprises not counted are sorted and paginated in SQL, in index order by default;
+their length comes from the stored figure while it includes every recorded change, and the
+split of enterprises into counted and not counted is kept in the cache for as long. The
+number of queries does not grow with the data.
 """
 
 from __future__ import annotations
