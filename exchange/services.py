@@ -161,7 +161,7 @@ def export_build(
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
         )
-    except Exception as error:  # noqa: BLE001 - recorded on the export, never re-raised
+    except Exception as error:
         logger.exception("Export %s failed", export_id)
         if stored:
             default_storage.delete(stored)
