@@ -1,17 +1,18 @@
 """Writing sheets row by row, in order, with XlsxWriter's ``constant_memory`` mode.
 
-Why XlsxWriter: on the 10,000-enterprise benchmark (bench/export.py, README "Benchmarks")
-it wrote the same workbook faster than openpyxl's ``write_only`` mode, in less memory; both
-stream rows to temporary files. ``constant_memory`` writes each row out when the next one
-starts, so rows come in order and are never revisited, and strings are written inline (no
-shared-string table growing with the data).
+Why XlsxWriter: on the 10,000-enterprise benchmark (bench/export.py, README "Benchmarks":
+375k rows, 3.9 million cells) the same workbook took 13-20 s this way, 35-47 s through
+XlsxWriter's own per-cell ``write_*`` calls and 97-105 s with openpyxl's ``write_only`` mode,
+all three at the same 164 MB peak (the peak comes from the reads, not the writer: both
+libraries stream rows to temporary files). ``constant_memory`` writes each row out when the
+next one starts, so rows come in order and are never revisited, and strings are written
+inline (no shared-string table growing with the data).
 
 Rows are encoded here, not by XlsxWriter's per-cell ``write_*`` calls: XlsxWriter still
 makes the package (styles, column widths, frozen panes, autofilters, the chart, the zip) and
 owns each worksheet's row stream, but a data row's ``<c>`` elements are put together by
-``_RowEncoder`` in one pass. Measured on the benchmark, XlsxWriter's per-cell path spent
-about 10 µs a cell (≈ 50 s for the 3.9 million cells); the encoder a fraction of that
-(bench/export.py ``--engine xlsxwriter-cells`` measures the per-cell path). It also closes a
+``_RowEncoder`` in one pass, the same XML XlsxWriter writes for them (about 10 µs a cell
+through XlsxWriter's layers on this machine, a fraction of that here). It also closes a
 hole of that path: in ``constant_memory`` mode XlsxWriter writes a string that starts with
 ``<r>`` and ends with ``</r>`` into the XML unescaped (as a rich string), so a hostile name
 could inject cells, a formula among them (tests/exchange/test_export_writer.py shows it).
@@ -203,7 +204,12 @@ class _RowEncoder:
 
 
 class StreamingWorksheet(Worksheet):
-    """A ``constant_memory`` worksheet that also takes whole rows already encoded."""
+    """A ``constant_memory`` worksheet that also takes whole rows already encoded.
+
+    It leans on XlsxWriter's row stream (``_write_single_row``, ``_check_dimensions``,
+    ``fh``; written against XlsxWriter 3.3): tests/exchange/test_export_writer.py and the
+    LibreOffice test read every kind of cell back, so an upgrade that changes them fails
+    there, not in a user's spreadsheet."""
 
     def row_xml_write(self, row: int, last_column: int, xml: str) -> None:
         """Write row ``row`` (0-based) after XlsxWriter's own pending row, if any."""
