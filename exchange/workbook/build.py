@@ -127,7 +127,7 @@ def workbook_write(
             outcome.rows[spec.key] = sheet.rows
             meter.finish(spec.key)
             if spec.key == "summary":
-                _summary_chart(book, sheet)
+                _summary_chart(book, sheet, context)
         meter.start("about", about_title)
         about.header(height=20)
         about.rows_write(about_rows(context, chosen, outcome))
@@ -143,15 +143,31 @@ def _sheet_open(book: BookLike, spec: SheetSpec, context: Context) -> Sheet:
     return sheet
 
 
-def _summary_chart(book: BookLike, sheet: Sheet) -> None:
+def _summary_chart(book: BookLike, sheet: Sheet, context: Context) -> None:
+    """Actual and planned per target. Targets differ in units and size by orders of
+    magnitude, so where the scope has target values (the city; allocated scopes) both are
+    drawn as a share of each target; elsewhere (no planned values) the actual values."""
+    if any(figure.get("target_value") is not None for figure in _scope_figures(context)):
+        title = _("Actual and planned, % of each target")
+        series = [
+            (sheets.SUMMARY_PERCENT, "#1f5fa8"),
+            (sheets.SUMMARY_PLANNED_PERCENT, "#a9c4e6"),
+        ]
+    else:
+        title = _("Actual by target")
+        series = [(sheets.SUMMARY_ACTUAL, "#1f5fa8")]
     book.bar_chart(
         sheet,
-        title=_("Actual and planned by target"),
+        title=title,
         categories=sheets.SUMMARY_CODE,
-        series=[(sheets.SUMMARY_ACTUAL, "#1f5fa8"), (sheets.SUMMARY_PLANNED, "#a9c4e6")],
+        series=series,
         rows=sheet.rows,
         anchor=(sheet.rows + 3, 0),
     )
+
+
+def _scope_figures(context: Context) -> list[Any]:
+    return list(context.figures([str(context.scope)]))
 
 
 # --- About ------------------------------------------------------------------------------
@@ -263,7 +279,8 @@ def about_rows(context: Context, chosen: list[SheetSpec], outcome: Outcome) -> l
     descriptions = {
         "summary": _(
             "One row per target: the figures of the quarter and scope, with a chart of "
-            "actual and planned values."
+            "actual and planned values as a share of each target (planned, % of target: the "
+            "planned value ÷ the target value)."
         ),
         "quarterly": _("Each target's actual and planned value per quarter."),
         "districts": _("Each target's actual value and share of the city per district."),

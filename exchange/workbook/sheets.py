@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
@@ -218,6 +218,7 @@ def summary_columns(context: Context) -> list[Column]:
         Column(_("Actual"), Kind.DECIMAL, 12),
         Column(_("Planned"), Kind.DECIMAL, 12),
         Column(_("% of target"), Kind.SHARE, 11),
+        Column(_("Planned, % of target"), Kind.SHARE, 11),
         Column(_("Status"), Kind.TEXT, 12),
         Column(_("Projected at deadline"), Kind.DECIMAL, 14),
         Column(_("Projected attainment"), Kind.TEXT, 14),
@@ -226,7 +227,17 @@ def summary_columns(context: Context) -> list[Column]:
     ]
 
 
-SUMMARY_ACTUAL, SUMMARY_PLANNED, SUMMARY_CODE = 8, 9, 0
+SUMMARY_CODE, SUMMARY_ACTUAL, SUMMARY_PLANNED = 0, 8, 9
+SUMMARY_PERCENT, SUMMARY_PLANNED_PERCENT = 10, 11
+
+
+def planned_percent(planned: float | None, target_value: float | None) -> float | None:
+    """The planned value as a share of the target value, one decimal (half away from zero),
+    so that the Summary chart compares targets of any unit on one scale."""
+    if planned is None or not target_value:
+        return None
+    share = Decimal(str(planned)) * 100 / Decimal(str(target_value))
+    return float(share.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def summary_rows(context: Context) -> Iterator[Sequence[Any]]:
@@ -254,6 +265,7 @@ def summary_rows(context: Context) -> Iterator[Sequence[Any]]:
             None,
             None,
             None,
+            None,
             period_format(context.period),
             computed.get(target.code),
         ]
@@ -265,9 +277,10 @@ def summary_rows(context: Context) -> Iterator[Sequence[Any]]:
             row[8] = Typed(figure["actual"], kind)
             row[9] = figure["planned"]
             row[10] = figure["percent_of_target"]
-            row[11] = status_label(figure["status"])
-            row[12] = figure["projected_at_deadline"]
-            row[13] = figure["projected_attainment"]
+            row[11] = planned_percent(figure["planned"], figure["target_value"])
+            row[12] = status_label(figure["status"])
+            row[13] = figure["projected_at_deadline"]
+            row[14] = figure["projected_attainment"]
         yield row
 
 
