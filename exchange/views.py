@@ -58,7 +58,7 @@ class ExportForm(forms.Form):
 def _row(export: Export) -> dict[str, Any]:
     return {
         "export": export,
-        "period": period_format(export.period) if export.period is not None else "",
+        "period": _period_label(export),
         "scope": _scope_label(export.scope),
         "download": reverse("exchange:export-download", args=[export.pk])
         if export.status == Export.Status.DONE and export.file
@@ -66,6 +66,10 @@ def _row(export: Export) -> dict[str, Any]:
         "filename": selectors.export_filename(export),
         "expired": export.expires_at <= timezone.now(),
     }
+
+
+def _period_label(export: Export) -> str:
+    return period_format(export.period) if export.period is not None else ""
 
 
 def _scope_label(text: str) -> str:
@@ -102,7 +106,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
         current = _row(found) if found is not None else None
         if found is not None and request.method != "POST":
             # The form offers the same quarter and scope again.
-            form.initial.update({"period": current["period"], "scope": found.scope})
+            form.initial.update({"period": _period_label(found), "scope": found.scope})
     context = {
         "form": form,
         "current": current,
