@@ -147,10 +147,15 @@ def _preview(preview: Any, labels: dict[str, str]) -> dict[str, Any]:
         "key": preview.key,
         "name": preview.name,
         "changes": [
-            {"label": labels.get(key, key), "old": old, "new": new}
+            {"label": labels.get(key, key), "old": _shown(old), "new": _shown(new)}
             for key, old, new in preview.changes
         ],
     }
+
+
+def _shown(value: str) -> str:
+    """Yes/no as the user reads it; other values as the file has them."""
+    return {"true": _("yes"), "false": _("no")}.get(value, value)
 
 
 def _next_url(kind: str) -> str:

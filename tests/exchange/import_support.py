@@ -89,10 +89,15 @@ def zip_add(data: bytes, entries: dict[str, bytes]) -> bytes:
 
 
 def upload(client: Any, kind: str, data: bytes, name: str = XLSX_NAME, **fields: Any) -> Any:
-    """POST the file to /api/v1/imports/<kind>/ as multipart ``file``."""
+    """POST the file to /api/v1/imports/<kind>/ as multipart ``file`` (``HTTP_*`` keywords
+    are headers)."""
     handle = io.BytesIO(data)
     handle.name = name
-    return client.post(f"/api/v1/imports/{kind}/", {"file": handle, **fields}, format="multipart")
+    headers = {k: v for k, v in fields.items() if k.startswith("HTTP_")}
+    form = {k: v for k, v in fields.items() if not k.startswith("HTTP_")}
+    return client.post(
+        f"/api/v1/imports/{kind}/", {"file": handle, **form}, format="multipart", **headers
+    )
 
 
 def errors_of(response: Any) -> list[tuple[int, str]]:

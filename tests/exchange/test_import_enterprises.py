@@ -309,3 +309,15 @@ def test_the_template_downloads_and_imports_once_filled_in(as_official, zj):
 
     assert imported.status_code == 200, imported.json()["errors"]
     assert Enterprise.objects.get(name="模板企业").segment.code == "tcm"
+
+
+def test_a_retry_with_the_same_idempotency_key_replays_the_first_answer(as_official):
+    data = xlsx([ENTERPRISE_EN, row(make_uscc(), park="")])
+
+    first = upload(as_official, "enterprises", data, HTTP_IDEMPOTENCY_KEY="import-1")
+    again = upload(as_official, "enterprises", data, HTTP_IDEMPOTENCY_KEY="import-1")
+
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["created"] == 1
+    assert Enterprise.objects.count() == 1

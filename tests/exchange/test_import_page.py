@@ -174,4 +174,4 @@ def test_an_update_preview_shows_old_and_new_values(browser):
 
     html = response.content.decode()
     assert 'data-testid="import-updated"' in html
-    assert "<del>false</del> → <ins>true</ins>" in html
+    assert "<del>no</del> → <ins>yes</ins>" in html
