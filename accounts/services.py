@@ -32,27 +32,8 @@ def user_upsert(
             "role": role,
             "roles": ", ".join(Role.values),
         }
-    enterprise = park = None
-    if role == Role.ENTERPRISE:
-        if not enterprise_uscc:
-            errors["enterprise"] = _("An enterprise user needs --enterprise USCC.")
-        else:
-            enterprise = Enterprise.objects.filter(uscc=uscc_normalise(enterprise_uscc)).first()
-            if enterprise is None:
-                errors["enterprise"] = _("No enterprise has the code %(uscc)s.") % {
-                    "uscc": enterprise_uscc
-                }
-    elif enterprise_uscc:
-        errors["enterprise"] = _("Only enterprise users belong to an enterprise.")
-    if role == Role.PARK_MANAGER:
-        if not park_code:
-            errors["park"] = _("A park manager needs --park CODE.")
-        else:
-            park = Park.objects.filter(code=park_code).first()
-            if park is None:
-                errors["park"] = _("No park has the code %(code)s.") % {"code": park_code}
-    elif park_code:
-        errors["park"] = _("Only park managers belong to a park.")
+    enterprise = _enterprise_of(role, enterprise_uscc, errors)
+    park = _park_of(role, park_code, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -71,6 +52,36 @@ def user_upsert(
     return user, created
 
 
+def _enterprise_of(role: str, uscc: str | None, errors: dict[str, str]) -> Enterprise | None:
+    """The enterprise an enterprise user belongs to; other roles belong to none."""
+    if role != Role.ENTERPRISE:
+        if uscc:
+            errors["enterprise"] = _("Only enterprise users belong to an enterprise.")
+        return None
+    if not uscc:
+        errors["enterprise"] = _("An enterprise user needs --enterprise USCC.")
+        return None
+    enterprise = Enterprise.objects.filter(uscc=uscc_normalise(uscc)).first()
+    if enterprise is None:
+        errors["enterprise"] = _("No enterprise has the code %(uscc)s.") % {"uscc": uscc}
+    return enterprise
+
+
+def _park_of(role: str, code: str | None, errors: dict[str, str]) -> Park | None:
+    """The park a park manager belongs to; other roles belong to none."""
+    if role != Role.PARK_MANAGER:
+        if code:
+            errors["park"] = _("Only park managers belong to a park.")
+        return None
+    if not code:
+        errors["park"] = _("A park manager needs --park CODE.")
+        return None
+    park = Park.objects.filter(code=code).first()
+    if park is None:
+        errors["park"] = _("No park has the code %(code)s.") % {"code": code}
+    return park
+
+
 def _grant_official_admin(user: User) -> None:
     """Officials edit reference data and the catalogue in the admin."""
     from django.contrib.auth.models import Permission
@@ -81,4 +92,4 @@ def _grant_official_admin(user: User) -> None:
 
 def token_issue(*, user: User) -> str:
     token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+    return str(token.key)

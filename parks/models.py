@@ -30,13 +30,13 @@ class Park(models.Model):
         verbose_name_plural = _("parks")
 
     def __str__(self) -> str:
-        return self.name
+        return self._name()
 
     def _name(self) -> str:
         language = (get_language() or "zh-hans").lower()
         if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_zh
+            return str(self.name_en)
+        return str(self.name_zh)
 
     _name.short_description = _("name")  # type: ignore[attr-defined]
     name = property(_name)

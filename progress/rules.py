@@ -476,6 +476,8 @@ class _MetricRule(Rule):
         of enterprises matching the rule's filter."""
         # The metric's id (not its code through a join) lets the database use the index of
         # approved values.
+        if self._metric_pk is None:
+            return MetricValue.objects.none()
         return MetricValue.objects.filter(
             approved=True,
             metric_id=self._metric_pk,

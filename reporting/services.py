@@ -14,12 +14,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -39,7 +39,7 @@ from targets.periods import (
 )
 from targets.rules import targets_fed_by
 
-from .audit import Action, change_reason, change_reason_parse
+from .audit import Action, change_reason
 from .models import Item, MetricValue, PeerStat, ReminderDigest, Submission
 from .obligations import obligated_enterprises
 from .outliers import outlier_flags, peer_stats_compute
@@ -439,7 +439,7 @@ def _lock(
         raise StaleVersion(locked.version)
     if locked.status not in allowed:
         raise TransitionNotAllowed(refused % {"status": locked.get_status_display()})
-    return locked
+    return cast(Submission, locked)
 
 
 def _comment_required(comment: str | None) -> str:
@@ -587,12 +587,14 @@ def peer_stats_sweep(*, at: dt.datetime | None = None) -> list[int]:
     """Refresh the quarters whose reports changed after their statistics were computed
     (the safety net for refreshes lost to a broker outage)."""
     latest = dict(
-        Submission.objects.values("period").annotate(changed=Max("updated_at")).values_list(
-            "period", "changed"
-        )
+        Submission.objects.values("period")
+        .annotate(changed=Max("updated_at"))
+        .values_list("period", "changed")
     )
     computed = dict(
-        PeerStat.objects.values("period").annotate(at=Min("computed_at")).values_list("period", "at")
+        PeerStat.objects.values("period")
+        .annotate(at=Min("computed_at"))
+        .values_list("period", "at")
     )
     stale = sorted(p for p, changed in latest.items() if p not in computed or changed > computed[p])
     for period in stale:

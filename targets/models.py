@@ -22,15 +22,15 @@ class BilingualNameMixin:
     def _name(self) -> str:
         language = (get_language() or "zh-hans").lower()
         if language.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_zh or self.name_en
+            return str(self.name_en)
+        return str(self.name_zh or self.name_en)
 
     # The admin's column header for ``name`` (a property has no verbose name of its own).
     _name.short_description = _("name")  # type: ignore[attr-defined]
     name = property(_name)
 
     def __str__(self) -> str:
-        return self.name
+        return self._name()
 
 
 class District(BilingualNameMixin, models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from decimal import Decimal
+from typing import cast
 
 import factory
 from django.utils import timezone
@@ -142,7 +143,7 @@ class SubmissionFactory(DjangoModelFactory):
     @factory.post_generation
     def rows(obj, create, extracted, **kwargs):
         if create:
-            _rows_write(obj)
+            _rows_write(cast(Submission, obj))
 
 
 def _rows_write(submission: Submission) -> None:

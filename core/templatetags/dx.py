@@ -11,13 +11,14 @@ from django.utils.html import format_html, json_script
 from django.utils.safestring import SafeString
 
 from core.pagination import page_query as _page_query
+from core.sorting import Sort
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def page_query(context: dict[str, Any], number: int) -> str:
-    return _page_query(context["request"], number)
+    return str(_page_query(context["request"], number))
 
 
 @register.simple_tag(takes_context=True)
@@ -30,7 +31,7 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
             params.pop(name, None)
         else:
             params[name] = str(value)
-    return params.urlencode()
+    return str(params.urlencode())
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -94,11 +95,11 @@ def chart(chart_id: str, figure: dict[str, Any], label: str, size: str = "") -> 
 def sort_header(context: dict[str, Any], key: str, label: str, numeric: bool = False) -> SafeString:
     """A table header that sorts by ``key`` (``sort`` in the context is the current Sort):
     a link that flips the direction, and aria-sort for screen readers."""
-    current = context.get("sort")
+    current: Sort | None = context.get("sort")
     params = context["request"].GET.copy()
     params.pop("page", None)
     active = current is not None and current.key == key
-    descending = active and current.descending
+    descending = current is not None and active and current.descending
     params["sort"] = key if descending or not active else f"-{key}"
     state = ("descending" if descending else "ascending") if active else "none"
     return format_html(

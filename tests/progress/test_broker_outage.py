@@ -33,7 +33,7 @@ def broker_down(settings) -> Iterator[None]:
     previous = {name: app.conf[name] for name in BROKER_SETTINGS}
     settings.CELERY_BROKER_URL = UNREACHABLE  # what /healthz checks
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.update({name: UNREACHABLE for name in BROKER_SETTINGS})
+    app.conf.update(dict.fromkeys(BROKER_SETTINGS, UNREACHABLE))
     app.conf.task_always_eager = False
     app._after_fork()  # forget pooled connections to the real broker
     try:

@@ -1,3 +1,5 @@
+from typing import cast
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +14,7 @@ P2025Q4 = 2025 * 4 + 3
 
 
 def snapshot(code: str, scope: str = "city", **fields) -> Snapshot:
-    return SnapshotFactory(code=code, scope=scope, period=P2025Q4, **fields)
+    return cast(Snapshot, SnapshotFactory(code=code, scope=scope, period=P2025Q4, **fields))
 
 
 def test_an_official_sees_every_targets_city_figures_for_the_latest_quarter(client, official):
