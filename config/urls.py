@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +38,5 @@ urlpatterns = [
     path("progress/", include("progress.urls")),
     path("exchange/", include("exchange.urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded and generated files are never served as public media (not even with DEBUG):
+# each has a view that checks the access policy.

@@ -48,6 +48,18 @@ class Permissions:
         return policies.can_open_my_reports(self._user)
 
     @cached_property
+    def export(self) -> bool:
+        return policies.can_export(self._user)
+
+    @cached_property
+    def import_data(self) -> bool:
+        return policies.can_import(self._user)
+
+    @cached_property
+    def manage_programme(self) -> bool:
+        return policies.can_manage_programme(self._user)
+
+    @cached_property
     def use_admin(self) -> bool:
         return policies.can_use_admin(self._user)
 
