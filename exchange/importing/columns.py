@@ -11,9 +11,13 @@ needs is refused.
 
 Cells: text is trimmed; codes may be typed as numbers (310115); yes/no takes ``true``/
 ``false``, ``1``/``0``, ``是``/``否``, ``yes``/``no`` or a TRUE/FALSE cell, and a blank cell means
-no; dates take a date cell or text in the form ``YYYY-MM-DD`` (any other text, such as
-2024/1/5 or 2024年1月5日, is refused: its reading depends on the writer's locale); a USCC
-stored as a number is refused, because Excel has already rounded it to 15 digits.
+no; dates take a date cell or text with the year first (``2024-01-05``, ``2024/1/5``,
+``2024.1.5``, ``2024年1月5日``: what Chinese Excel writes into a CSV), while text with the day
+or month first (``5/1/2024``, ``05.01.2024``), other text and bare numbers (a date's serial
+number once its cell lost the date format) are refused, since their reading depends on the
+writer's locale; a USCC stored as a number is refused, because Excel has already rounded it
+to 15 digits. A blank cell in an optional column (park, dates, English name, e-mail)
+clears that field of an existing row.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from .reader import ImportFileError, Sheet, is_blank
 _SPACES = re.compile(r"[\s_\-]+")
 _BRACKETED = re.compile(r"^(.*?)\s*[(\[]([^)\]]*)[)\]]\s*$")
 _SCIENTIFIC = re.compile(r"^[0-9]+(?:\.[0-9]+)?e\+?[0-9]+$", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Year first, then month and day: 2024-01-05, 2024-1-5, 2024/1/5, 2024.1.5, 2024年1月5日
+# (what Chinese Excel writes into a CSV). Day-or-month-first text (5/1/2024) is ambiguous.
+_YEAR_FIRST = re.compile(r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?$")
 _LIST_SEPARATORS = re.compile(r"[,，、;；\n\r]+")
 _TRUE = {"true", "1", "是", "yes", "y", "√", "✓"}
 _FALSE = {"false", "0", "否", "no", "n", "×", "✗"}
@@ -251,16 +257,16 @@ def date_value(raw: Any) -> dt.date | None:
             _("%(value)s is a number, not a date: format the cell as a date or enter YYYY-MM-DD.")
             % {"value": _cut(raw)}
         )
-    text = _nfkc(raw)
-    if _ISO_DATE.match(text):
+    match = _YEAR_FIRST.match(_nfkc(raw))
+    if match:
         try:
-            return dt.date.fromisoformat(text)
+            return dt.date(*(int(part) for part in match.groups()))
         except ValueError:
             pass
     raise CellError(
         _(
-            "“%(value)s” is text, not a date: enter a date cell or the date as YYYY-MM-DD "
-            "(for example 2024-01-05)."
+            "“%(value)s” is not a date this import can read: enter a date cell, or the date "
+            "year first as YYYY-MM-DD (for example 2024-01-05)."
         )
         % {"value": _cut(raw)}
     )
@@ -313,7 +319,7 @@ def _cut(raw: Any, length: int = 60) -> str:
 # --- the columns of each import -----------------------------------------------------------
 
 _YES_NO = gettext_lazy("是/否, true/false or 1/0; blank means no")
-_DATE = gettext_lazy("a date cell or YYYY-MM-DD")
+_DATE = gettext_lazy("a date cell or YYYY-MM-DD (year first)")
 
 ENTERPRISE_COLUMNS: tuple[Column, ...] = (
     Column(

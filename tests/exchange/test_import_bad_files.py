@@ -247,6 +247,19 @@ def test_a_csv_from_chinese_excel_is_read_in_its_encoding(as_official, encoding)
     assert Enterprise.objects.get(uscc=uscc).name == "上海甲医药有限公司"
 
 
+def test_a_gbk_csv_saved_by_chinese_excel_with_its_date_format_is_read(as_official):
+    uscc = make_uscc()
+    row = [uscc, "上海乙生物有限公司", "310115", "", "biologics", "TRUE", "FALSE", "2023/7/1"]
+    data = csv_bytes([ENTERPRISE_ZH, row], encoding="gbk")
+
+    response = upload(as_official, "enterprises", data, name="企业.csv")
+
+    assert response.status_code == 200, response.json()
+    enterprise = Enterprise.objects.get(uscc=uscc)
+    assert (enterprise.is_key, enterprise.above_scale) == (True, False)
+    assert enterprise.active_from.isoformat() == "2023-07-01"
+
+
 def test_a_gbk_csv_with_an_error_reports_the_row(as_official):
     data = csv_bytes(
         [ENTERPRISE_ZH, good_row(), [make_uscc(), "乙", "310115", "", "chemical", "对", "否", ""]],

@@ -166,22 +166,29 @@ def test_a_uscc_with_a_wrong_check_digit_is_the_service_s_error(as_official):
     assert "check digit" in response.json()["errors"][0]["message"]
 
 
-def test_dates_as_text_other_than_iso_are_refused(as_official):
+def test_dates_as_text_are_read_only_when_the_year_comes_first(as_official):
     rows: list[list[object]] = [list(ENTERPRISE_EN)]
-    for text in ("2024/1/5", "2024年1月5日", "05.01.2024"):
+    for text in ("5/1/2024", "05.01.2024", "Jan 5, 2024", "2024-02-30"):
         rows.append([make_uscc(), "甲", "310115", "", "chemical", "", "", text])
     rows.append([make_uscc(), "乙", "310115", "", "chemical", "", "", 45296])
 
     response = upload(as_official, "enterprises", xlsx(rows))
 
     assert response.status_code == 400
-    assert errors_of(response) == [
-        (1, "active_from"),
-        (2, "active_from"),
-        (3, "active_from"),
-        (4, "active_from"),
-    ]
+    assert errors_of(response) == [(n, "active_from") for n in range(1, 6)]
     assert "YYYY-MM-DD" in response.json()["errors"][0]["message"]
+    assert not Enterprise.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["2024-01-05", "2024-1-5", "2024/1/5", "2024.1.5", "2024年1月5日"])
+def test_year_first_dates_as_text_are_read(as_official, text):
+    uscc = make_uscc()
+    data = xlsx([ENTERPRISE_EN, [uscc, "甲", "310115", "", "chemical", "", "", text]])
+
+    response = upload(as_official, "enterprises", data)
+
+    assert response.status_code == 200, response.json()
+    assert Enterprise.objects.get(uscc=uscc).active_from == dt.date(2024, 1, 5)
 
 
 def test_a_duplicated_uscc_is_refused_on_its_second_row(as_official):
