@@ -10,15 +10,12 @@ the quarter's figures, one per list (with its count), one aggregate for the matu
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
 from django.core.paginator import Page, Paginator
-from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -290,21 +287,6 @@ def scope_enterprises(
     )
 
 
-@contextmanager
-def _without_jit() -> Iterator[None]:
-    """Run the enterprise list without PostgreSQL's JIT compilation. Sorted by contribution,
-    the list of a large district (correlated counts for each of its ~1,000 enterprises) is
-    estimated above ``jit_above_cost`` although it runs in tens of milliseconds; compiling
-    it would add 20-40 ms. A no-op on other databases."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-        yield
-
-
 @dataclass
 class EnterpriseRow:
     enterprise: Enterprise
@@ -532,9 +514,8 @@ def _scope_page(request: HttpRequest, scope: Scope) -> HttpResponse:
         enterprises = scope_enterprises(
             scope, period, user=user, flag_metrics=_flag_metric_codes(chosen)
         ).order_by(*sort.ordering)
-        with _without_jit():
-            page = page_of(request, enterprises)
-            enterprise_rows = _enterprise_rows(page, period, user=user)
+        page = page_of(request, enterprises)
+        enterprise_rows = _enterprise_rows(page, period, user=user)
         designations = _own_page(
             request,
             scope_designations(scope, period, user=user),
