@@ -175,3 +175,23 @@ def test_an_update_preview_shows_old_and_new_values(browser):
     html = response.content.decode()
     assert 'data-testid="import-updated"' in html
     assert "<del>no</del> → <ins>yes</ins>" in html
+
+
+def test_a_report_file_with_a_bad_item_names_the_items_sheet(browser):
+    enterprise = EnterpriseFactory()
+    data = xlsx(
+        [["uscc", "period", "digital_staff"], [enterprise.uscc, "2024Q1", 3]],
+        title="报表",
+        more={
+            "事项": [
+                ["uscc", "period", "kind", "identifier", "date"],
+                [enterprise.uscc, "2024Q1", "scenario", "场景", "2024-09-01"],
+            ]
+        },
+    )
+
+    response = send(browser, data, kind="reports")
+
+    html = response.content.decode()
+    assert '<tr data-row="1" data-field="date" data-sheet="items">' in html
+    assert 'data-testid="import-confirm"' not in html
