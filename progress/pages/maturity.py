@@ -14,10 +14,13 @@ Who sees it: officials and analysts any scope (city, a district, a park); a park
 their own park only (``policies.own_scope``); enterprise reporters not at all (403).
 
 Speed: one aggregate query for both metrics and both quarters: each enterprise's latest
-approved report up to each quarter (the maximum quarter of its approved reports), and its
-latest approved value of each metric coded as ``period × 8 + level`` so that a maximum
-gives the value and its quarter at once; the value counts when its quarter is the latest
-report's. The counts by segment and by park are grouped in SQL.
+approved value of each metric up to each quarter, coded as ``period × 8 + level`` so that a
+maximum gives the value and its quarter at once; it is the latest report's value unless an
+approved report came after it (an index probe per enterprise whose value is older than the
+quarter: a few hundred, not ten thousand). The counts by segment and by park are grouped
+in SQL. On PostgreSQL the query runs without JIT compilation (``SET LOCAL jit = off``): the
+planner prices those probes for every enterprise and would compile for longer than the
+query takes.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 import plotly.graph_objects as go
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -162,12 +165,6 @@ def level_tallies(*, metric_ids: list[int], period: int, enterprises: Q) -> list
         ids_sql, ids_params = ids.query.sql_with_params()
         among_sql = f" JOIN ({ids_sql}) x ON x.id = __table__.enterprise_id"
         among_params = list(ids_params)
-    reports = (
-        f"SELECT s.enterprise_id, MAX(s.period) AS now_p,"  # noqa: S608
-        f" MAX(CASE WHEN s.period <= %s THEN s.period END) AS before_p"
-        f" FROM {Submission._meta.db_table} s{among_sql.replace('__table__', 's')}"
-        f" WHERE s.status = %s AND s.period <= %s GROUP BY s.enterprise_id"
-    )
     # A level and its quarter in one integer: the maximum is the latest quarter's level.
     coded = "mv.period * 8 + CAST(mv.value AS integer)"
     columns = []
@@ -186,11 +183,15 @@ def level_tallies(*, metric_ids: list[int], period: int, enterprises: Q) -> list
         f" WHERE mv.approved = %s AND mv.metric_id IN ({placeholders}) AND mv.period <= %s"
         f" GROUP BY mv.enterprise_id"
     )
-    states = ", ".join(
-        f"{_state('e.active_now', f'v.now_{i}', 'r.now_p')} AS now_{i},"
-        f" {_state('e.active_before', f'v.before_{i}', 'r.before_p')} AS before_{i}"
-        for i in range(len(metric_ids))
-    )
+    state_params: list[Any] = []
+    states = []
+    for i in range(len(metric_ids)):
+        for name, active, last in (
+            ("now", "e.active_now", period),
+            ("before", "e.active_before", before),
+        ):
+            states.append(f"{_state(active, f'v.{name}_{i}', last)} AS {name}_{i}")
+            state_params.append(Submission.Status.APPROVED)
     groups = " UNION ALL ".join(
         f"SELECT {2 * i + part}, {column}, now_{i}, before_{i}, COUNT(*) FROM states"  # noqa: S608
         f" GROUP BY {column}, now_{i}, before_{i}"
@@ -199,19 +200,23 @@ def level_tallies(*, metric_ids: list[int], period: int, enterprises: Q) -> list
     )
     # Only table names and SQL the ORM built are interpolated; values are parameters.
     sql = (
-        f"WITH states AS (SELECT e.e_segment AS segment, e.e_park AS park, {states}"  # noqa: S608
-        f" FROM ({chosen_sql}) e"
-        f" LEFT JOIN ({reports}) r ON r.enterprise_id = e.e_id"
-        f" LEFT JOIN ({values}) v ON v.enterprise_id = e.e_id)"
+        f"WITH states AS (SELECT e.e_segment AS segment, e.e_park AS park,"  # noqa: S608
+        f" {', '.join(states)}"
+        f" FROM ({chosen_sql}) e LEFT JOIN ({values}) v ON v.enterprise_id = e.e_id)"
         f" {groups}"
     )
     params = [
+        *state_params,
         *chosen_params,
-        *[before, *among_params, Submission.Status.APPROVED, period],
         *[*column_params, *among_params, True, *metric_ids, period],
     ]
     parts: list[Counts] = [{} for _ in range(2 * len(metric_ids))]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The planner prices the report checks as if every enterprise needed them (a
+            # few hundred do) and would compile the query first (JIT), for far longer than
+            # the query takes.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         for part, group, now, then, n in cursor.fetchall():
             parts[int(part)][(group, int(now), int(then))] = int(n)
@@ -229,13 +234,22 @@ def _active(period: int) -> Case:
     )
 
 
-def _state(active: str, coded: str, report: str) -> str:
-    """The level of a coded value when it is from the latest approved report, else
-    NO_LEVEL; NOT_ACTIVE for an enterprise not active at the quarter's end."""
+def _state(active: str, coded: str, last: int) -> str:
+    """The level in the enterprise's latest approved report up to quarter ``last``: the
+    latest approved value of the level (``coded``), unless a later approved report up to
+    ``last`` leaves it blank (NO_LEVEL; one index probe, only for values older than
+    ``last``); NOT_ACTIVE for an enterprise not active at the quarter's end. One parameter:
+    the approved status."""
+    later = (
+        f"EXISTS (SELECT 1 FROM {Submission._meta.db_table} s"  # noqa: S608
+        f" WHERE s.enterprise_id = e.e_id AND s.status = %s"
+        f" AND s.period > {coded} / 8 AND s.period <= {int(last)})"
+    )
+    level = f"{coded} - ({coded} / 8) * 8"
     return (
-        f"CASE WHEN {active} = 0 THEN {NOT_ACTIVE}"
-        f" WHEN {coded} / 8 = {report} THEN {coded} - ({coded} / 8) * 8"
-        f" ELSE {NO_LEVEL} END"
+        f"CASE WHEN {active} = 0 THEN {NOT_ACTIVE} WHEN {coded} IS NULL THEN {NO_LEVEL}"
+        f" WHEN {coded} / 8 = {int(last)} THEN {level}"
+        f" WHEN {later} THEN {NO_LEVEL} ELSE {level} END"
     )
 
 
