@@ -13,4 +13,4 @@ RUN pybabel compile -d locale -D django \
 RUN useradd --create-home dx && chown -R dx /app
 USER dx
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
