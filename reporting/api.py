@@ -409,9 +409,14 @@ class SubmissionViewSet(
     @extend_schema(responses={200: ReviewAidSerializer, **ERRORS})
     @action(detail=True, methods=["get"], pagination_class=None)
     def review(self, request: Request, pk: str | None = None) -> Response:
-        """Review aids: outlier flags and each metric beside the previous approved quarter."""
+        """Review aids: each metric beside the previous approved quarter, and for officials
+        the outlier flags (reviewers' statistics are not shown to the enterprise)."""
         submission = self.get_object()
-        flags = outlier_flags(submissions=[submission])[submission.pk]
+        flags = (
+            outlier_flags(submissions=[submission])[submission.pk]
+            if policies.can_see_outlier_scores(self.user)
+            else []
+        )
         previous = selectors.submission_diff_previous(submission=submission)
         return Response(ReviewAidSerializer({"flags": flags, **previous}).data)
 

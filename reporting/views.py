@@ -434,7 +434,12 @@ def _report_page(
     comment_form: CommentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    flags = outlier_flags(submissions=[submission]).get(submission.pk, [])
+    # Reviewers' statistics (z-scores, medians) are for officials, not for the enterprise.
+    flags = (
+        outlier_flags(submissions=[submission]).get(submission.pk, [])
+        if policies.can_see_outlier_scores(request.user)
+        else []
+    )
     value_groups, previous_label = _value_groups(submission, flags)
     context = {
         "submission": submission,

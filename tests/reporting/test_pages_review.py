@@ -284,3 +284,20 @@ def test_a_review_action_with_a_malformed_version_is_refused_and_changes_nothing
     assert response.status_code == 400
     submission.refresh_from_db()
     assert submission.status == Submission.Status.SUBMITTED
+
+
+def test_outlier_scores_are_shown_to_officials_and_not_to_the_enterprise(
+    client, client_official, enterprise, reporter
+):
+    for value in (10, 11, 12, 13):
+        submitted(factories.EnterpriseFactory(), metrics={"revenue": value})
+    odd = submitted(enterprise, metrics={"revenue": 5000})
+    url = reverse("reporting:report-detail", args=[odd.pk])
+
+    assert "z-score" in client_official.get(url).content.decode()
+    client.force_login(reporter)
+    page = client.get(url).content.decode()
+    assert "z-score" not in page
+    assert 'data-testid="flags"' not in page
+    aids = client.get(f"/api/v1/submissions/{odd.pk}/review/").json()
+    assert aids["flags"] == []
