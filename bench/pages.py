@@ -45,10 +45,26 @@ EVERYONE = (OFFICIAL, PARK_MANAGER, ENTERPRISE)
 #   {park_report}  a submitted report of the park manager's park (latest quarter first)
 #   {own_report}   the reporter's own latest report
 #   {period}       the latest quarter that has reports, as YYYYQn
+#   {park}         the park manager's park code; {district} its district's code
+#   {enterprise}   the reporter's enterprise's USCC
 # A page a role may not open is still timed and shown with its status (403, 404, 302...).
 PAGES: list[tuple[str, tuple[str, ...]]] = [
     ("/", EVERYONE),
     ("/progress/", EVERYONE),
+    ("/progress/figures/", (OFFICIAL, PARK_MANAGER)),
+    ("/progress/targets/SH23-SCENARIO/", EVERYONE),
+    ("/progress/targets/SH23-TALENT-HIGH/", (OFFICIAL, PARK_MANAGER)),
+    ("/progress/targets/CN25-COVERAGE/", (OFFICIAL, PARK_MANAGER)),
+    ("/progress/targets/SH23-SF-BENCH/", (OFFICIAL,)),
+    ("/progress/parks/{park}/", (OFFICIAL, PARK_MANAGER)),
+    ("/progress/districts/{district}/", (OFFICIAL,)),
+    ("/progress/compare/", (OFFICIAL,)),
+    ("/progress/maturity/", (OFFICIAL,)),
+    ("/progress/enterprises/{enterprise}/", EVERYONE),
+    ("/progress/manage/", (OFFICIAL,)),
+    ("/progress/manage/designations/", (OFFICIAL,)),
+    ("/exchange/exports/", (OFFICIAL, PARK_MANAGER)),
+    ("/exchange/imports/", (OFFICIAL,)),
     ("/reports/review/", (OFFICIAL,)),
     ("/reports/all/", (OFFICIAL, PARK_MANAGER)),
     ("/reports/{park_report}/", (OFFICIAL,)),
@@ -275,6 +291,9 @@ def fixture_prepare() -> Fixture:
         "park_report": str(park_report.pk),
         "own_report": str(own_report.pk),
         "period": quarter(latest),
+        "park": park.code,
+        "district": park.district.code,
+        "enterprise": enterprise.uscc,
     }
     note = (
         f"{Enterprise.objects.count()} enterprises, {Submission.objects.count()} reports; "
