@@ -148,7 +148,7 @@ def _summary_chart(book: BookLike, sheet: Sheet, context: Context) -> None:
     magnitude, so where the scope has target values (the city; allocated scopes) both are
     drawn as a share of each target; elsewhere (no planned values) the actual values."""
     if any(figure.get("target_value") is not None for figure in _scope_figures(context)):
-        title = _("Actual and planned, % of each target")
+        title = _("Actual and planned, percent of each target")
         series = [
             (sheets.SUMMARY_PERCENT, "#1f5fa8"),
             (sheets.SUMMARY_PLANNED_PERCENT, "#a9c4e6"),
@@ -279,7 +279,7 @@ def about_rows(context: Context, chosen: list[SheetSpec], outcome: Outcome) -> l
     descriptions = {
         "summary": _(
             "One row per target: the figures of the quarter and scope, with a chart of "
-            "actual and planned values as a share of each target (planned, % of target: the "
+            "actual and planned values as a share of each target (planned, percent of target: the "
             "planned value ÷ the target value)."
         ),
         "quarterly": _("Each target's actual and planned value per quarter."),
@@ -313,7 +313,7 @@ def about_rows(context: Context, chosen: list[SheetSpec], outcome: Outcome) -> l
             _("Status"),
             _("Achieved, on track, at risk, off track, missed"),
             _(
-                "Achieved: the final target is met (approximately: 90% of it). Missed: the "
+                "Achieved: the final target is met (approximately: 90 percent of it). Missed: the "
                 "deadline has passed. Otherwise actual ÷ planned: at least 1 on track, at "
                 "least 0.85 at risk, below that off track."
             ),

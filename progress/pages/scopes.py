@@ -752,7 +752,7 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
         text.append([cell.text.rstrip("%") for cell in row.cells])
         hover.append(hover_row)
     colour_title = (
-        _("% of the highest for the target") if measure == "actual" else _("Share of city (%)")
+        _("Percent of the highest for the target") if measure == "actual" else _("Share of city (%)")
     )
     # Shares of 50 parks are small: the darkest colour goes to the largest share shown, so
     # that the laggards stand out among them too.

@@ -133,7 +133,7 @@ def test_the_summary_and_quarterly_figures_equal_the_progress_api(
         row = summary[code]
         assert row["Actual"] == figure["actual"], code
         assert row["Planned"] == figure["planned"], code
-        assert row["% of target"] == figure["percent_of_target"], code
+        assert row["Percent of target"] == figure["percent_of_target"], code
         assert row["Projected at deadline"] == figure["projected_at_deadline"], code
         assert row["Projected attainment"] == figure["projected_attainment"], code
         assert row["Status"] == (
