@@ -76,9 +76,7 @@ def test_the_overview_lists_every_target_with_headline_counts_equal_to_the_figur
     screenshot(page, f"overview-{locale}")
 
 
-def test_a_target_page_draws_its_chart_and_its_table_holds_the_series(
-    language, live_server, world
-):
+def test_a_target_page_draws_its_chart_and_its_table_holds_the_series(language, live_server, world):
     locale, page = language
     log_in(page, live_server.url, world.official.username)
     # A target whose deadline (2030) is still ahead, so the chart projects to it.
