@@ -214,4 +214,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # One line per task run is noise when tasks run eagerly (make run, the demo seed).
+    "loggers": {"celery.app.trace": {"level": env.str("DX_TASK_LOG_LEVEL", default="WARNING")}},
 }
