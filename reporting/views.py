@@ -556,13 +556,18 @@ def _filtered(
     return SubmissionFilter(params, queryset=queryset, parks=parks)
 
 
+def review_queue_filter(request: HttpRequest) -> SubmissionFilter:
+    """The review queue's reports as the URL filters them (submitted, by default), oldest
+    first: the page and its download (exchange.tables) read the same."""
+    return _filtered(
+        request, selectors.review_queue(user=_user(request)), defaults={"status": Status.SUBMITTED}
+    )
+
+
 @require(policies.can_review)
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Reports waiting for review (submitted, by default), oldest first, a page at a time."""
-    user = _user(request)
-    filters = _filtered(
-        request, selectors.review_queue(user=user), defaults={"status": Status.SUBMITTED}
-    )
+    filters = review_queue_filter(request)
     page = page_of(request, filters.qs)
     submissions = list(page.object_list)
     flags = outlier_flags(submissions=submissions)
@@ -609,13 +614,20 @@ def _redirect_back(request: HttpRequest, fallback: str) -> HttpResponse:
     return HttpResponseRedirect(fallback)
 
 
+def report_list_filter(request: HttpRequest) -> SubmissionFilter:
+    """The reports the user may read as the URL filters them, newest quarter first: the
+    page and its download (exchange.tables) read the same."""
+    user = _user(request)
+    parks = park_list().filter(policies.park_q(user))
+    reports = selectors.submission_list(user=user).order_by("-period", "enterprise__uscc")
+    return _filtered(request, reports, parks=parks)
+
+
 @require(policies.can_read_report_list)
 def report_list(request: HttpRequest) -> HttpResponse:
     """Every report the user may read (park managers: their park's), read-only."""
     user = _user(request)
-    parks = park_list().filter(policies.park_q(user))
-    reports = selectors.submission_list(user=user).order_by("-period", "enterprise__uscc")
-    filters = _filtered(request, reports, parks=parks)
+    filters = report_list_filter(request)
     page = page_of(request, filters.qs)
     own = policies.own_scope(user)
     context = {
@@ -886,10 +898,22 @@ def _enterprise_rows(user: User, enterprises: list[Enterprise]) -> list[dict[str
     return rows
 
 
-@require(policies.can_read_completeness)
-def completeness(request: HttpRequest) -> HttpResponse:
-    """A quarter's reporting status in a scope: the figures, the status by district or
-    park, and the enterprises still missing or late, with whom to contact."""
+@dataclass
+class CompletenessChoice:
+    """What the completeness page shows, from the URL (unknown values fall back to the
+    defaults): the page and its downloads (exchange.tables) read the same."""
+
+    form: CompletenessFilterForm
+    period: int
+    scope: Scope
+    default: int
+    on: dt.date
+    by: str
+    show: str
+    sort: Sort
+
+
+def completeness_choice(request: HttpRequest) -> CompletenessChoice:
     user = _user(request)
     scopes = policies.visible_scopes(user, scopes_all())
     if not scopes:
@@ -905,11 +929,25 @@ def completeness(request: HttpRequest) -> HttpResponse:
     )
     form.is_valid()  # unknown values fell back to the defaults: always valid
     chosen = form.cleaned_data
-    period = period_parse(chosen["period"])
-    scope = next(s for s in scopes if str(s) == chosen["scope"])
-    sort = sort_from(request, STATUS_COLUMNS, default="percent")
+    return CompletenessChoice(
+        form=form,
+        period=period_parse(chosen["period"]),
+        scope=next(s for s in scopes if str(s) == chosen["scope"]),
+        default=default,
+        on=on,
+        by=chosen["by"],
+        show=chosen["show"],
+        sort=sort_from(request, STATUS_COLUMNS, default="percent"),
+    )
+
+
+def completeness_status(
+    user: User, choice: CompletenessChoice
+) -> tuple[str, list[StatusRow], selectors.Completeness]:
+    """The status table (its kind, its rows in the chosen order) and the scope's figures."""
+    period, scope = choice.period, choice.scope
     table_kind, rows, totals = _status_rows(
-        user, period=period, scope=scope, by=chosen["by"], on=on
+        user, period=period, scope=scope, by=choice.by, on=choice.on
     )
     if table_kind:
         # The table's groups add up to the scope: no second pass over the reports.
@@ -917,18 +955,40 @@ def completeness(request: HttpRequest) -> HttpResponse:
             period=period_format(period), scope=str(scope), due_on=period_due_on(period), **totals
         )
     else:
-        figures = selectors.completeness(period=period, scope=scope, today=on)
+        figures = selectors.completeness(period=period, scope=scope, today=choice.on)
+    return table_kind, _status_sorted(rows, choice.sort), figures
+
+
+def completeness_listed(
+    choice: CompletenessChoice, figures: selectors.Completeness
+) -> tuple[QuerySet[Enterprise], dict[str, int]]:
+    """The enterprises missing or late (as ``show`` asks), and how many there are of each."""
     missing = figures.active - figures.submitted
     counts = {"missing": missing, "late": figures.late, "all": missing + figures.late}
-    listed = _Counted(
-        _late_or_missing(period=period, scope=scope, show=chosen["show"]), counts[chosen["show"]]
-    )
+    return _late_or_missing(period=choice.period, scope=choice.scope, show=choice.show), counts
+
+
+def completeness_rows(user: User, enterprises: list[Enterprise]) -> list[dict[str, Any]]:
+    """The list's rows (``_enterprise_rows``), for the page and its download."""
+    return _enterprise_rows(user, enterprises)
+
+
+@require(policies.can_read_completeness)
+def completeness(request: HttpRequest) -> HttpResponse:
+    """A quarter's reporting status in a scope: the figures, the status by district or
+    park, and the enterprises still missing or late, with whom to contact."""
+    user = _user(request)
+    choice = completeness_choice(request)
+    period, scope, default, on = choice.period, choice.scope, choice.default, choice.on
+    table_kind, status_rows, figures = completeness_status(user, choice)
+    enterprises, counts = completeness_listed(choice, figures)
+    listed = _Counted(enterprises, counts[choice.show])
     # The paginator only counts and slices: _Counted does both.
     page = Paginator(cast("QuerySet[Enterprise]", listed), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     context = {
-        "filter_form": form,
+        "filter_form": choice.form,
         "figures": figures,
         "period_label": period_format(period),
         "scope_label": scope.label,
@@ -940,12 +1000,12 @@ def completeness(request: HttpRequest) -> HttpResponse:
         "submitted_percent": 100 * figures.submitted / figures.active if figures.active else None,
         "incomplete": figures.submitted < figures.active,
         "table_kind": table_kind,
-        "status_rows": _status_sorted(rows, sort),
-        "sort": sort,
-        "by": chosen["by"],
-        "show": chosen["show"],
+        "status_rows": status_rows,
+        "sort": choice.sort,
+        "by": choice.by,
+        "show": choice.show,
         "counts": counts,
-        "rows": _enterprise_rows(user, list(page.object_list)),
+        "rows": completeness_rows(user, list(page.object_list)),
         "page": page,
     }
     return render(request, "reporting/completeness.html", context)

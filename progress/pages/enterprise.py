@@ -277,25 +277,35 @@ def small_multiples(panels: list[Panel], quarters: list[str]) -> dict[str, Any]:
 SYSTEMS_IN_USE = "systems"
 
 
-def dimension_series(
-    dimension: Dimension, metrics: list[Metric], series: Series, quarters: list[int]
-) -> None:
-    """The dimension's chart (one panel per numeric metric; for operations also the number
-    of information systems in use) and the table under it (every metric, flags too)."""
-    labels = [period_format(p) for p in quarters]
-    panels: list[Panel] = []
-    rows: list[tuple[str, list[str]]] = []
+@dataclass
+class TableLine:
+    """A row of a dimension's table: a metric's approved value per quarter, or (``metric``
+    None) the number of information systems in use."""
+
+    label: str
+    metric: Metric | None
+    values: list[Decimal | None]
+
+    @property
+    def display(self) -> list[str]:
+        if self.metric is None:
+            return [num(v, 0) if v is not None else "—" for v in self.values]
+        metric = self.metric
+        return [value_display(metric, v) for v in self.values]
+
+
+def metric_lines(metrics: list[Metric], series: Series, quarters: list[int]) -> list[TableLine]:
+    """The table of a dimension's metrics by quarter (for operations first the number of
+    information systems in use): the page's table and the download's rows."""
+    lines = [
+        TableLine(
+            _metric_row_label(metric),
+            metric,
+            [series.get(metric.pk, {}).get(p) for p in quarters],
+        )
+        for metric in metrics
+    ]
     systems = [m for m in metrics if m.group == Metric.Group.SYSTEMS]
-    for metric in metrics:
-        values = [series.get(metric.pk, {}).get(p) for p in quarters]
-        if metric.type != Metric.Type.BOOLEAN:
-            level = metric.type == Metric.Type.LEVEL
-            scale = SCALES_BY_CODE.get(metric.code)
-            # The level metrics' names run long (standard and assessment); the chart
-            # names the maturity model, the table under it the metric in full.
-            title = str(scale.title) if level and scale is not None else metric.name
-            panels.append(Panel(title, "" if level else metric.unit, values, level=level))
-        rows.append((_metric_row_label(metric), [value_display(metric, v) for v in values]))
     if systems:
         in_use: list[Decimal | None] = []
         for period in quarters:
@@ -303,11 +313,41 @@ def dimension_series(
             known = [a for a in answers if a is not None]
             in_use.append(Decimal(sum(1 for a in known if a)) if known else None)
         title = _("Information systems in use (of %(n)s)") % {"n": len(systems)}
-        panels.append(Panel(title, "", in_use))
-        rows.insert(0, (title, [num(v, 0) if v is not None else "—" for v in in_use]))
+        lines.insert(0, TableLine(title, None, in_use))
+    return lines
+
+
+def metrics_by_dimension(metrics: list[Metric]) -> dict[str, list[Metric]]:
+    """The metrics of each dimension, in the order of ``DIMENSIONS`` (those with metrics)."""
+    grouped: dict[str, list[Metric]] = defaultdict(list)
+    for metric in metrics:
+        grouped[metric_dimension(metric)].append(metric)
+    return {key: grouped[key] for key in DIMENSIONS if key in grouped}
+
+
+def dimension_series(
+    dimension: Dimension, metrics: list[Metric], series: Series, quarters: list[int]
+) -> None:
+    """The dimension's chart (one panel per numeric metric; for operations also the number
+    of information systems in use) and the table under it (every metric, flags too)."""
+    labels = [period_format(p) for p in quarters]
+    panels: list[Panel] = []
+    lines = metric_lines(metrics, series, quarters)
+    for line in lines:
+        metric = line.metric
+        if metric is None or metric.type == Metric.Type.BOOLEAN:
+            continue
+        level = metric.type == Metric.Type.LEVEL
+        scale = SCALES_BY_CODE.get(metric.code)
+        # The level metrics' names run long (standard and assessment); the chart
+        # names the maturity model, the table under it the metric in full.
+        title = str(scale.title) if level and scale is not None else metric.name
+        panels.append(Panel(title, "" if level else metric.unit, line.values, level=level))
+    if lines and lines[0].metric is None:
+        panels.append(Panel(lines[0].label, "", lines[0].values))
     if panels and quarters:
         dimension.chart = small_multiples(panels, labels)
-    dimension.table_rows = rows
+    dimension.table_rows = [(line.label, line.display) for line in lines]
 
 
 def _metric_row_label(metric: Metric) -> str:
@@ -736,10 +776,7 @@ def dimensions(
     by_key = {
         key: Dimension(key, str(title), str(lead)) for key, (title, lead) in DIMENSIONS.items()
     }
-    grouped: dict[str, list[Metric]] = defaultdict(list)
-    for metric in metrics:
-        grouped[metric_dimension(metric)].append(metric)
-    for key, chosen in grouped.items():
+    for key, chosen in metrics_by_dimension(metrics).items():
         dimension = by_key[key]
         for metric in chosen:
             figure = latest_figure(metric, series)
@@ -769,18 +806,12 @@ def _metric_rules(targets: list[Target]) -> dict[str, list[Rule]]:
     return found
 
 
-@require(policies.can_read_enterprise_pages)
-def enterprise_page(request: HttpRequest, uscc: str) -> HttpResponse:
-    """An enterprise's profile (docstring of the module)."""
-    user = request.user
-    enterprise = enterprise_or_404(user, uscc)
-    last = last_ended_period()
-    end = period_end(last)
-    metrics = list(Metric.objects.order_by("position", "pk"))
-    targets = list(Target.objects.order_by("plan__period_start", "position", "pk"))
+def enterprise_items(
+    enterprise: Enterprise, user: policies.Actor, targets: list[Target], end: dt.date
+) -> list[ItemRow]:
+    """The enterprise's items, each with whether every item target counts it at ``end``
+    (and why not): the page's list and its download."""
     item_rules = rules_by_source(targets, RuleKind.ITEM_DISTINCT)
-    series = series_of(enterprise)
-    quarters = quarter_range(series)
     items = item_rows(enterprise)
     kinds = {item.kind_code for item in items}
     chosen = [
@@ -791,6 +822,26 @@ def enterprise_page(request: HttpRequest, uscc: str) -> HttpResponse:
     ]
     claims = item_claims(enterprise, chosen, end)
     item_verdicts(items, item_rules, claims, first_claimants(claims, enterprise, user), end)
+    return items
+
+
+def enterprise_targets() -> list[Target]:
+    """Every target, in catalogue order (the rules of the items and designations)."""
+    return list(Target.objects.order_by("plan__period_start", "position", "pk"))
+
+
+@require(policies.can_read_enterprise_pages)
+def enterprise_page(request: HttpRequest, uscc: str) -> HttpResponse:
+    """An enterprise's profile (docstring of the module)."""
+    user = request.user
+    enterprise = enterprise_or_404(user, uscc)
+    last = last_ended_period()
+    end = period_end(last)
+    metrics = list(Metric.objects.order_by("position", "pk"))
+    targets = enterprise_targets()
+    series = series_of(enterprise)
+    quarters = quarter_range(series)
+    items = enterprise_items(enterprise, user, targets, end)
     rows = history(enterprise, user)
     context = {
         "enterprise": enterprise,

@@ -51,7 +51,7 @@ from targets.periods import period_end, period_format
 from targets.scopes import Scope, ScopeError, ScopeKind
 
 from ..charts import BRAND, INK, base_layout, figure_dict
-from .common import quarter_choice, scope_url
+from .common import QuarterChoice, quarter_choice, scope_url
 
 LEVELS = (0, 1, 2, 3, 4, 5)
 THRESHOLD = 3  # "at level 3 or above": DCMM 稳健级, smart manufacturing 集成级
@@ -538,15 +538,24 @@ def scale_view(
     )
 
 
-@require(policies.can_read_progress)
-def maturity_page(request: HttpRequest) -> HttpResponse:
-    """DCMM and smart-manufacturing levels by segment and park for a quarter, and their
-    movement since the same quarter a year before."""
+@dataclass
+class MaturityView:
+    """What the maturity page shows, from its URL (``period``, ``scope``, ``measure``):
+    each level scale's rows by segment and by park, without the charts. The page and its
+    downloads (exchange.tables) read the same."""
+
+    choice: QuarterChoice
+    scope: Scope
+    everything: list[Scope]
+    measure: str
+    views: list[ScaleView]
+
+
+def maturity_view(request: HttpRequest) -> MaturityView:
     user = request.user
     choice = quarter_choice(request)
     everything = scopes_all()
     scope = _scope(request, everything)
-    measure = _measure(request)
     metrics = {m.code: m for m in Metric.objects.filter(code__in=SCALES_BY_CODE)}
     segments: dict[int | None, str] = {s.pk: s.name for s in Segment.objects.all()}
     park_rows = Park.objects.order_by("code").values_list("pk", "code", "name_zh", "name_en")
@@ -565,7 +574,6 @@ def maturity_page(request: HttpRequest) -> HttpResponse:
     views: list[ScaleView] = []
     period = choice.period
     if period is not None:
-        before, now = period_format(period - YEAR), choice.label
         present = [scale for scale in SCALES if scale.code in metrics]
         tallies = level_tallies(
             metric_ids=[metrics[scale.code].pk for scale in present],
@@ -573,10 +581,31 @@ def maturity_page(request: HttpRequest) -> HttpResponse:
             enterprises=enterprises,
         )
         for scale, tally in zip(present, tallies, strict=True):
-            metric = metrics[scale.code]
-            view = scale_view(
-                scale, metric, tally, segments=segments, parks=parks, park_urls=park_urls
+            views.append(
+                scale_view(
+                    scale,
+                    metrics[scale.code],
+                    tally,
+                    segments=segments,
+                    parks=parks,
+                    park_urls=park_urls,
+                )
             )
+    return MaturityView(choice, scope, everything, _measure(request), views)
+
+
+@require(policies.can_read_progress)
+def maturity_page(request: HttpRequest) -> HttpResponse:
+    """DCMM and smart-manufacturing levels by segment and park for a quarter, and their
+    movement since the same quarter a year before."""
+    user = request.user
+    found = maturity_view(request)
+    choice, scope, measure, views = found.choice, found.scope, found.measure, found.views
+    period = choice.period
+    if period is not None:
+        before, now = period_format(period - YEAR), choice.label
+        for view in views:
+            scale = view.scale
             if view.total.with_level:
                 view.segment_chart = _stacked_chart(
                     view.by_segment,
@@ -591,11 +620,10 @@ def maturity_page(request: HttpRequest) -> HttpResponse:
                     )
             if view.total.with_level or view.total.before_with_level:
                 view.movement_chart = _movement_chart(view.by_segment, before, now)
-            views.append(view)
     context = {
         "choice": choice,
         "scope": scope,
-        "scopes": policies.visible_scopes(user, everything),
+        "scopes": policies.visible_scopes(user, found.everything),
         "measure": measure,
         "views": views,
         "threshold": THRESHOLD,

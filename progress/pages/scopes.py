@@ -10,6 +10,7 @@ the quarter's figures, one per list (with its count), one aggregate for the matu
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -145,7 +146,7 @@ def scope_figures(
     return chosen, mine, city
 
 
-def _target_plans(
+def target_plans(
     chosen: list[Target],
     mine: dict[int, Snapshot],
     city: dict[int, Snapshot],
@@ -297,12 +298,27 @@ class EnterpriseRow:
     url: str | None
 
 
-def _enterprise_rows(page: Page[Any], period: int, *, user: policies.Actor) -> list[EnterpriseRow]:
+def scope_enterprise_query(
+    request: HttpRequest, scope: Scope, period: int, chosen: list[Target]
+) -> tuple[Sort, QuerySet[Enterprise]]:
+    """The scope's enterprises (``scope_enterprises``) in the order ``?sort=`` asks for: the
+    page shows a page of them, its download all."""
+    sort = sort_from(request, ENTERPRISE_COLUMNS, default="name")
+    enterprises = scope_enterprises(
+        scope, period, user=request.user, flag_metrics=_flag_metric_codes(chosen)
+    ).order_by(*sort.ordering)
+    return sort, enterprises
+
+
+def enterprise_rows(
+    enterprises: Iterable[Enterprise], period: int, *, user: policies.Actor
+) -> list[EnterpriseRow]:
+    """The enterprises list's rows: the report's status in words, overdue and late."""
     due_on = period_due_on(period)
     past_due = timezone.localdate() > due_on
     linked = policies.can_read_enterprise_pages(user)
     rows = []
-    for enterprise in page.object_list:
+    for enterprise in enterprises:
         status = enterprise.report_status or "missing"
         handed_in = status != Status.DRAFT and status != "missing"
         rows.append(
@@ -497,7 +513,7 @@ def _scope_page(request: HttpRequest, scope: Scope) -> HttpResponse:
         "scope": scope,
         "scope_kind": scope.kind.value,
         "choice": choice,
-        "plans": _target_plans(chosen, mine, city, scope, choice.label),
+        "plans": target_plans(chosen, mine, city, scope, choice.label),
         "has_allocations": any(
             f.planned is not None or f.status is not None for f in mine.values()
         ),
@@ -510,12 +526,8 @@ def _scope_page(request: HttpRequest, scope: Scope) -> HttpResponse:
         **_header(scope, user, choice),
     }
     if period is not None:
-        sort = sort_from(request, ENTERPRISE_COLUMNS, default="name")
-        enterprises = scope_enterprises(
-            scope, period, user=user, flag_metrics=_flag_metric_codes(chosen)
-        ).order_by(*sort.ordering)
+        sort, enterprises = scope_enterprise_query(request, scope, period, chosen)
         page = page_of(request, enterprises)
-        enterprise_rows = _enterprise_rows(page, period, user=user)
         designations = _own_page(
             request,
             scope_designations(scope, period, user=user),
@@ -527,7 +539,7 @@ def _scope_page(request: HttpRequest, scope: Scope) -> HttpResponse:
         context.update(
             sort=sort,
             page=page,
-            enterprises=enterprise_rows,
+            enterprises=enterprise_rows(page.object_list, period, user=user),
             completeness=figures,
             completeness_url=(
                 f"{reverse('reporting:completeness')}?period={choice.label}&scope={scope}"
@@ -752,7 +764,9 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
         text.append([cell.text.rstrip("%") for cell in row.cells])
         hover.append(hover_row)
     colour_title = (
-        _("Percent of the highest for the target") if measure == "actual" else _("Share of city (%)")
+        _("Percent of the highest for the target")
+        if measure == "actual"
+        else _("Share of city (%)")
     )
     # Shares of 50 parks are small: the darkest colour goes to the largest share shown, so
     # that the laggards stand out among them too.
@@ -793,22 +807,42 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
     return figure_dict(go.Figure(data=[heat], layout=layout))
 
 
-@require(policies.sees_everything)
-def compare_page(request: HttpRequest) -> HttpResponse:
-    """Targets × districts (or parks) as a heat map of share of city (or actual), with the
-    same numbers in a table sortable by any target."""
-    user = request.user
+@dataclass
+class Comparison:
+    """The comparison the URL asks for (``period``, ``level``, ``measure``, ``sort``): the
+    page and its download (exchange.tables) read the same."""
+
+    choice: QuarterChoice
+    level: ScopeKind
+    measure: str
+    targets: list[Target]
+    rows: list[CompareRow]
+    sort: Sort
+
+
+def comparison(request: HttpRequest) -> Comparison:
+    """Every district (or park) with its figure for every target, in the order asked."""
     choice = quarter_choice(request)
     level = ScopeKind.PARK if request.GET.get("level") == "park" else ScopeKind.DISTRICT
     measure = "actual" if request.GET.get("measure") == "actual" else "share"
     chosen = list(targets())
     rows = compare_rows(level, choice.period, chosen, measure)
+    sort = _compare_sort(request, chosen)
+    return Comparison(choice, level, measure, chosen, _sorted(rows, sort, measure), sort)
+
+
+@require(policies.sees_everything)
+def compare_page(request: HttpRequest) -> HttpResponse:
+    """Targets × districts (or parks) as a heat map of share of city (or actual), with the
+    same numbers in a table sortable by any target."""
+    user = request.user
+    found = comparison(request)
+    choice, level, measure, chosen = found.choice, found.level, found.measure, found.targets
+    rows, sort = found.rows, found.sort
     behind_label = _("below its share of the city's enterprises")
     for row in rows:
         row.url = scope_url(user, row.scope, period=choice.label)
         row.html = row.cells_html(behind_label)
-    sort = _compare_sort(request, chosen)
-    rows = _sorted(rows, sort, measure)
     context = {
         "choice": choice,
         "level": level.value,

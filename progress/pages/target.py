@@ -527,11 +527,12 @@ class Place:
         return self.scope.label
 
 
-def _breakdown(
+def breakdown_places(
     request: HttpRequest, target: Target, period: int, everything: list[Scope]
-) -> dict[str, Any]:
-    """The quarter's figure of every district and park (a park manager: their park), with
-    the share of the city, as sorted bar charts and sortable tables."""
+) -> tuple[list[Place], Sort]:
+    """The quarter's figure of every district and park the user may see (a park manager:
+    their park), in the order of ``?bsort=`` (ties in name order): the breakdown's rows, for
+    the page and its download."""
     user = request.user
     rows = Snapshot.objects.filter(target=target, period=period)
     own = policies.own_scope(user)
@@ -567,9 +568,17 @@ def _breakdown(
 
     # Ties stay in name order whichever way the column sorts (the sort is stable).
     by_name = sorted(places, key=lambda place: place.label)
-    ordered = sorted(by_name, key=key, reverse=sort.descending)
-    districts = [p for p in ordered if p.scope.kind is ScopeKind.DISTRICT]
-    parks = [p for p in ordered if p.scope.kind is ScopeKind.PARK]
+    return sorted(by_name, key=key, reverse=sort.descending), sort
+
+
+def _breakdown(
+    request: HttpRequest, target: Target, period: int, everything: list[Scope]
+) -> dict[str, Any]:
+    """The quarter's figure of every district and park (a park manager: their park), with
+    the share of the city, as sorted bar charts and sortable tables."""
+    places, sort = breakdown_places(request, target, period, everything)
+    districts = [p for p in places if p.scope.kind is ScopeKind.DISTRICT]
+    parks = [p for p in places if p.scope.kind is ScopeKind.PARK]
     unit = target.unit
     header_columns: list[tuple[str | None, str, bool]] = [
         ("name", _("Name"), False),
@@ -616,7 +625,7 @@ def _breakdown(
         "charts": charts_,
         "parks_charted": PARKS_CHARTED,
         "park_count": len(parks),
-        "own": own,
+        "own": policies.own_scope(request.user),
     }
 
 
@@ -868,6 +877,37 @@ def _with_reports(rule: Rule, period: int, rows: list[dict[str, Any]]) -> None:
         row["report_period"] = approved.get("period")
 
 
+def evidence_query(
+    request: HttpRequest, rule: Rule, period: int, scope: Scope
+) -> tuple[EvidenceShape, Sort, QuerySet[Any]]:
+    """What the figure of ``period`` in ``scope`` counts: the rule kind's shape, the order
+    ``?esort=`` asks for, and the rows (``values()``, not yet ordered), for the page (a page
+    at a time) and its download (all of them)."""
+    shape = _evidence_shape(rule)
+    sort = _sort(request, "esort", shape.columns, shape.default)
+    rows = rule.evidence_rows(period=period, scope=scope)
+    if shape.shape == "reports":
+        # A sum's evidence lists the reports that add something (a 0 changes nothing).
+        rows = rows.exclude(value=0)
+    return shape, sort, rows
+
+
+def evidence_complete(
+    rule: Rule, period: int, scope: Scope, parks: dict[str, Scope], rows: list[dict[str, Any]]
+) -> None:
+    """Adds to some rows of the evidence what the query leaves out, a few queries for
+    them all: the first claims of each key and the names (items), the report behind each
+    enterprise (enterprises), and the park's scope (``park``)."""
+    if isinstance(rule, ItemDistinct):
+        _with_claims(rule, period, scope, rows)
+        _with_names(rows)
+    elif _evidence_shape(rule).shape == "enterprises":
+        _with_reports(rule, period, rows)
+    for row in rows:
+        code = row.get("park_code")
+        row["park"] = parks.get(f"park:{code}") if code else None
+
+
 def _evidence(
     request: HttpRequest,
     rule: Rule,
@@ -878,23 +918,12 @@ def _evidence(
 ) -> Table:
     """What the figure of ``period`` in ``scope`` counts, one page at a time; ``counted``:
     how many rows that is when known already."""
-    shape = _evidence_shape(rule)
-    sort = _sort(request, "esort", shape.columns, shape.default)
-    rows = rule.evidence_rows(period=period, scope=scope)
-    if shape.shape == "reports":
-        # A sum's evidence lists the reports that add something (a 0 changes nothing).
-        rows = rows.exclude(value=0)
+    shape, sort, rows = evidence_query(request, rule, period, scope)
     page = _sql_page(request, "epage", rows, sort.ordering, counted)
     found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
-    if isinstance(rule, ItemDistinct):
-        _with_claims(rule, period, scope, found)
-        _with_names(found)
-    elif shape.shape == "enterprises":
-        _with_reports(rule, period, found)
+    evidence_complete(rule, period, scope, parks, found)
     label = period_format(period)
     for row in found:
-        code = row.get("park_code")
-        row["park"] = parks.get(f"park:{code}") if code else None
         row["park_url"] = (
             scope_url(request.user, row["park"], period=label) if row["park"] else None
         )
@@ -921,17 +950,12 @@ def _evidence(
     return table
 
 
-def _not_delivering(
-    request: HttpRequest,
-    rule: Rule,
-    period: int,
-    scope: Scope,
-    parks: dict[str, Scope],
-    missing: int | None,
-) -> Table | None:
-    """For the rules that count enterprises: those of the rule's filter in the scope that
-    the figure does not count, by park, with their latest report; ``missing``: how many
-    when known already."""
+def not_delivering_query(
+    request: HttpRequest, rule: Rule, period: int, scope: Scope
+) -> tuple[Sort, QuerySet[Any]] | None:
+    """Who is not delivering (the rules that count enterprises; None for the others): the
+    order ``?nsort=`` asks for and the rows (``values()``, not yet ordered), for the page and
+    its download."""
     enterprises = rule.not_counted(period=period, scope=scope)
     if enterprises is None:
         return None
@@ -946,17 +970,47 @@ def _not_delivering(
         "enterprise": ("enterprise_name", "enterprise_uscc"),
         "uscc": ("enterprise_uscc",),
     }
-    sort = _sort(request, "nsort", columns, "park")
-    page = _sql_page(request, "npage", rows, sort.ordering, missing)
-    found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
-    reports = _reports_of([row["enterprise_id"] for row in found], period)
-    report_ids: set[int] = set()
-    for row in found:
+    return _sort(request, "nsort", columns, "park"), rows
+
+
+def not_delivering_complete(
+    period: int, parks: dict[str, Scope], rows: list[dict[str, Any]]
+) -> None:
+    """Adds to some rows of who is not delivering each enterprise's latest report up to the
+    quarter (``latest``: period, status and its label) and latest approved one
+    (``approved``), and the park's scope (``park``): one query for them all."""
+    reports = _reports_of([row["enterprise_id"] for row in rows], period)
+    for row in rows:
         seen = reports[row["enterprise_id"]]
         row["latest"] = seen.get("latest")
         row["approved"] = seen.get("approved")
         code = row.get("park_code")
         row["park"] = parks.get(f"park:{code}") if code else None
+        latest = row["latest"]
+        if latest is not None and "status" in latest:
+            latest["status_label"] = Submission.Status(latest["status"]).label
+
+
+def _not_delivering(
+    request: HttpRequest,
+    rule: Rule,
+    period: int,
+    scope: Scope,
+    parks: dict[str, Scope],
+    missing: int | None,
+) -> Table | None:
+    """For the rules that count enterprises: those of the rule's filter in the scope that
+    the figure does not count, by park, with their latest report; ``missing``: how many
+    when known already."""
+    query = not_delivering_query(request, rule, period, scope)
+    if query is None:
+        return None
+    sort, rows = query
+    page = _sql_page(request, "npage", rows, sort.ordering, missing)
+    found: list[dict[str, Any]] = [dict(row) for row in page.object_list]
+    not_delivering_complete(period, parks, found)
+    report_ids: set[int] = set()
+    for row in found:
         for report in (row["latest"], row["approved"]):
             if report is not None:
                 report_ids.add(report["submission_id"])
@@ -976,8 +1030,6 @@ def _not_delivering(
                     if report["submission_id"] in readable_reports
                     else None
                 )
-                if "status" in report:
-                    report["status_label"] = Submission.Status(report["status"]).label
     anchor = "missing-title"
     table = Table(
         anchor=anchor,
@@ -1031,20 +1083,50 @@ def _summary(target: Target, figure: FigureJSON | None, point: Point | None) -> 
     return projection_words(target, point.snapshot)
 
 
+@dataclass
+class TargetView:
+    """What the target page shows, resolved from its URL: the target, the scope (404 for
+    one the user may not see), every quarter's figure and the quarter chosen. The page and
+    its downloads (exchange.tables) read the same."""
+
+    target: Target
+    rule: Rule
+    everything: list[Scope]
+    scope: Scope
+    choice: QuarterChoice
+    points: list[Point]
+    period: int | None
+    point: Point | None
+
+
+def target_view(request: HttpRequest, code: str) -> TargetView:
+    target = target_or_404(code)
+    everything = scopes_all()
+    scope = _scope_of(request, everything)
+    choice = quarter_choice(request)
+    points = [Point(s, figure_json(s)) for s in snapshot_series(target=target, scope=scope)]
+    period = _period_of(choice, [p.period for p in points])
+    return TargetView(
+        target=target,
+        rule=rule_for(target),
+        everything=everything,
+        scope=scope,
+        choice=choice,
+        points=points,
+        period=period,
+        point=next((p for p in points if p.period == period), None),
+    )
+
+
 @require(policies.can_read_city_progress)
 def target_page(request: HttpRequest, code: str) -> HttpResponse:
     """One target: its figures by quarter for a scope, and, for those who may read progress
     by district and park, the breakdown, the evidence and who is not delivering."""
     user = request.user
-    target = target_or_404(code)
-    rule = rule_for(target)
-    everything = scopes_all()
-    scope = _scope_of(request, everything)
-    choice = quarter_choice(request)
-    points = [Point(s, figure_json(s)) for s in snapshot_series(target=target, scope=scope)]
+    view = target_view(request, code)
+    target, rule, everything, scope = view.target, view.rule, view.everything, view.scope
+    choice, points, period, point = view.choice, view.points, view.period, view.point
     periods = [p.period for p in points]
-    period = _period_of(choice, periods)
-    point = next((p for p in points if p.period == period), None)
     figure = point.figure if point is not None else None
     scope_choices = [s for s in everything if s.is_city or policies.scope_allowed(user, s)]
     context: dict[str, Any] = {
@@ -1089,13 +1171,10 @@ def _detail(
     progress by district and park: in the page's scope, or a park manager's own park."""
     user = request.user
     period = point.period
-    own = policies.own_scope(user)
-    chosen = scope if policies.scope_allowed(user, scope) else own
-    if chosen is None:
+    evidence_scope = detail_scope(user, scope, everything)
+    if evidence_scope is None:
         return {}
-    known = {str(s): s for s in everything}
-    evidence_scope = known.get(str(chosen), chosen)
-    parks = {text: s for text, s in known.items() if s.kind is ScopeKind.PARK}
+    parks = park_scopes(everything)
     breakdown = _breakdown(request, target, period, everything)
     stored = (
         point.snapshot.actual
@@ -1118,6 +1197,27 @@ def _detail(
         "stored_actual": stored,
         "drift": _drift(rule, stored, evidence, not_delivering),
     }
+
+
+def detail_scope(user: policies.Actor, scope: Scope, everything: list[Scope]) -> Scope | None:
+    """The scope of the evidence and of who is not delivering: the page's, or a park
+    manager's own park (None: the user reads no detail)."""
+    chosen = scope if policies.scope_allowed(user, scope) else policies.own_scope(user)
+    if chosen is None:
+        return None
+    return next((s for s in everything if s == chosen), chosen)
+
+
+def park_scopes(everything: list[Scope]) -> dict[str, Scope]:
+    """Every park's scope (with its names) by its scope string."""
+    return {str(s): s for s in everything if s.kind is ScopeKind.PARK}
+
+
+def known_totals(
+    rule: Rule, period: int, scope: Scope, stored: Decimal | None, point: Point
+) -> tuple[int | None, int | None]:
+    """``_known_totals``, for the downloads of the evidence and of who is not delivering."""
+    return _known_totals(rule, period, scope, stored, point)
 
 
 COUNT_KINDS = (
