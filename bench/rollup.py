@@ -324,10 +324,10 @@ def measure() -> None:
     from accounts.models import Role, User
     from progress import services
     from progress.models import RollupRun, Snapshot
-    from targets.signals import recompute_requested
     from reporting import services as reporting_services
     from reporting.models import Submission
     from targets.periods import last_ended_period, period_format
+    from targets.signals import recompute_requested
 
     call_command("migrate", verbosity=0)  # --keep may reuse a database of an older schema
     started = time.perf_counter()
