@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import policies
 from enterprises.models import Enterprise
 from enterprises.uscc import uscc_normalise
 from parks.models import Park
 
-from .models import Role, User
+from .models import ApiToken, Role, User
 
 
 @transaction.atomic
@@ -82,14 +91,76 @@ def _park_of(role: str, code: str | None, errors: dict[str, str]) -> Park | None
     return park
 
 
+# Officials edit reference data and the catalogue in the admin, revoke API tokens and unlock
+# locked-out logins; they never edit users (a user's role is set with add_user).
+OFFICIAL_ADMIN_APPS = ["targets", "parks", "enterprises"]
+OFFICIAL_ADMIN_PERMISSIONS = [
+    ("accounts", "view_apitoken"),
+    ("accounts", "change_apitoken"),
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
+    ("axes", "view_accesslog"),
+]
+
+
 def _grant_official_admin(user: User) -> None:
-    """Officials edit reference data and the catalogue in the admin."""
-    from django.contrib.auth.models import Permission
+    wanted = Q(content_type__app_label__in=OFFICIAL_ADMIN_APPS)
+    for app, codename in OFFICIAL_ADMIN_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app, codename=codename)
+    user.user_permissions.set(Permission.objects.filter(wanted))
 
-    apps = ["targets", "parks", "enterprises"]
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label__in=apps))
+
+# --- API tokens ---------------------------------------------------------------------------
 
 
-def token_issue(*, user: User) -> str:
-    token, _created = Token.objects.get_or_create(user=user)
-    return str(token.key)
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    key: str  # shown once; only its hash is kept
+
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_issue(
+    *, user: User, name: str = "", at: dt.datetime | None = None, days: int | None = None
+) -> IssuedToken:
+    """A new API token for the user, valid ``DX_TOKEN_DAYS`` days (or ``days``)."""
+    at = at or timezone.now()
+    key = secrets.token_urlsafe(30)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:100],
+        prefix=key[:8],
+        key_hash=token_hash(key),
+        created_at=at,
+        expires_at=at + dt.timedelta(days=days or settings.DX_TOKEN_DAYS),
+    )
+    return IssuedToken(token=token, key=key)
+
+
+def token_revoke(*, token: ApiToken, by: User, at: dt.datetime | None = None) -> ApiToken:
+    """Revoke a token: its owner or an official may (core.policies.can_revoke_token)."""
+    if not policies.can_revoke_token(by, owner_id=token.user_id):
+        raise PermissionDenied(_("You may only revoke your own tokens."))
+    if token.revoked_at is None:
+        token.revoked_at = at or timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_authenticate(*, key: str, at: dt.datetime | None = None) -> ApiToken | None:
+    """The live token with this key (not expired, not revoked, active user), or None."""
+    at = at or timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(key), revoked_at__isnull=True, expires_at__gt=at)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or at - token.last_used_at > dt.timedelta(minutes=5):
+        # Recorded at most every few minutes: a busy client must not write on every request.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
+    return token

@@ -157,6 +157,11 @@ def can_import(user: Actor) -> bool:
     return is_official(user)
 
 
+def can_revoke_token(user: Actor, *, owner_id: int) -> bool:
+    """API tokens: their owner, or an official."""
+    return is_official(user) or (user.is_authenticated and getattr(user, "pk", None) == owner_id)
+
+
 def can_read_rollups(user: Actor) -> bool:
     return sees_everything(user)
 

@@ -27,7 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -53,6 +54,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.security.PermissionsPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -96,6 +100,11 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]  # covering index is PostgreSQL-only; S
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -125,6 +134,55 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 
+# Throttles, lockouts and page caches need one cache shared by every worker in production
+# (DJANGO_CACHE_URL=redis://...); development and tests keep it in memory.
+CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
+
+# --- access hardening (docs/decisions/0013-access-hardening.md) ---------------------------
+# Login lockout: after this many failures for one username from one address, both the login
+# page and the token endpoint refuse for the cool-off time (answer 429 with a message).
+AXES_FAILURE_LIMIT = env.int("DX_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("DX_LOGIN_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+AXES_HANDLER = env.str("DX_AXES_HANDLER", default="axes.handlers.database.AxesDatabaseHandler")
+# Behind the proxy, the client's address comes from X-Forwarded-For (production sets
+# DX_PROXY_COUNT to the number of proxies); without one, only REMOTE_ADDR is believed, so a
+# client cannot dodge the lockout by sending its own X-Forwarded-For.
+DX_PROXY_COUNT = env.int("DX_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = DX_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if DX_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
+# API tokens expire after this many days.
+DX_TOKEN_DAYS = env.int("DX_TOKEN_DAYS", default=30)
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from our own
+# origin only; charts' data travel as JSON in the page, never as inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # plotly.js writes the mode bar's and tooltips' rules into <style> elements it
+        # creates; styles cannot run code, so inline styles are allowed, scripts never.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Features no page uses are switched off (core.security.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
@@ -132,7 +190,7 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="dx-tracker@lo
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -143,6 +201,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,
+    # Per-user and per-address limits; "login" guards the token endpoint (django-axes locks
+    # an account and address out after repeated failures on top of this).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("DX_THROTTLE_ANON", default="120/min"),
+        "user": env.str("DX_THROTTLE_USER", default="3000/min"),
+        "login": env.str("DX_THROTTLE_LOGIN", default="30/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DX Tracker API",
@@ -216,5 +285,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # One line per task run is noise when tasks run eagerly (make run, the demo seed).
-    "loggers": {"celery.app.trace": {"level": env.str("DX_TASK_LOG_LEVEL", default="WARNING")}},
+    "loggers": {
+        "celery.app.trace": {"level": env.str("DX_TASK_LOG_LEVEL", default="WARNING")},
+        "axes": {"level": "WARNING"},
+    },
 }
