@@ -3,7 +3,9 @@ target is computed"; interpretations in docs/decisions/0007-rollup-rules.md).
 
 Each target's rule (``progress.rules``) aggregates its data in SQL and spreads it over
 quarters and scopes with vectorised pandas. Only the per-figure arithmetic (planned value,
-status, projection: a few thousand figures) runs here, exactly, on ``Fraction``.
+status, projection) runs here, exactly, on ``Fraction``: for the city against the target,
+and in the same pass for each district and park the target is allocated to, against the
+allocation (DOMAIN.md, "Allocations").
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any, cast
 
 import pandas as pd
 
-from targets.models import Target
+from targets.models import Allocation, Milestone, Target
 from targets.periods import last_ended_period, period_end, period_of
 
 from .arithmetic import round_half_away
@@ -28,7 +31,15 @@ from .rules import Rule, rule_for
 
 LAST_ATTAINMENT_PERIOD = 2040 * 4 + 3  # 2040Q4
 
-__all__ = ["CITY", "Figure", "Scopes", "figures_compute", "round_half_away", "target_figures"]
+__all__ = [
+    "CITY",
+    "Figure",
+    "Goal",
+    "Scopes",
+    "figures_compute",
+    "round_half_away",
+    "target_figures",
+]
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,8 @@ def target_figures(
     *, target: Target, scopes: Scopes, last: int | None = None, from_period: int | None = None
 ) -> list[Figure]:
     """All figures of one target for quarters ≥ ``from_period`` (all when None) up to
-    ``last`` (the last ended quarter by default)."""
+    ``last`` (the last ended quarter by default): the city's against the target, each
+    district's and park's actual, and those with an allocation against it too."""
     last = last_ended_period() if last is None else last
     rule = rule_for(target)
     first = first_period(target)
@@ -80,27 +92,50 @@ def target_figures(
         return []
     baseline_period = period_of(target.baseline_date)
     low = min(first, baseline_period) if target.baseline_is_actual else first
-    actuals = rule.actuals(scopes=scopes, periods=list(range(low, last + 1)))
-    row: list[Decimal] = list(actuals.to_numpy()[actuals.index.get_loc(CITY)])
-    city: dict[int, Decimal] = dict(zip(range(low, last + 1), row, strict=True))
+    periods = list(range(low, last + 1))
+    actuals = rule.actuals(scopes=scopes, periods=periods)
+    city = _series(actuals, CITY, periods)
     baseline = city.get(baseline_period) if target.baseline_is_actual else target.baseline_value
-    points = planned_points(target=target, baseline=baseline)
+    city_goal = Goal.of_target(target, planned_points(target=target, baseline=baseline))
+    goals = _allocated_goals(target, actuals, periods, baseline_period)
     figures: list[Figure] = []
     for period in range(max(first, from_period or first), last + 1):
         figures.append(
-            city_figure(target=target, rule=rule, period=period, city=city, points=points)
+            goal_figure(
+                target=target, rule=rule, period=period, scope=CITY, series=city, goal=city_goal
+            )
         )
         figures.extend(
             _scope_figures(
-                target=target, rule=rule, period=period, column=actuals[period], city=city[period]
+                target=target,
+                rule=rule,
+                period=period,
+                column=actuals[period],
+                city=city[period],
+                goals=goals,
             )
         )
     return figures
 
 
+def _series(actuals: pd.DataFrame, label: str, periods: list[int]) -> dict[int, Decimal]:
+    """One scope's actual values by quarter."""
+    row: list[Decimal] = cast("pd.Series[Any]", actuals.loc[label]).tolist()
+    return dict(zip(periods, row, strict=True))
+
+
 def _scope_figures(
-    *, target: Target, rule: Rule, period: int, column: pd.Series, city: Decimal
+    *,
+    target: Target,
+    rule: Rule,
+    period: int,
+    column: pd.Series,
+    city: Decimal,
+    goals: dict[str, tuple[Goal, dict[int, Decimal]]],
 ) -> list[Figure]:
+    """Every district's and park's figure of one quarter: the actual and the share of the
+    city; where the target is allocated to the scope, also the figures read against the
+    allocation (``goals``: the goal and the scope's actuals by quarter)."""
     is_share = rule.kind == Target.RuleKind.FLAG_LATEST_SHARE
     figures = []
     for scope, actual in column.items():
@@ -111,21 +146,84 @@ def _scope_figures(
             if is_share or city == 0
             else round_half_away(100 * Fraction(actual) / Fraction(city), 1)
         )
-        figures.append(
-            Figure(
+        allocated = goals.get(str(scope))
+        if allocated is None:
+            figure = Figure(
                 target_id=target.pk,
                 period=period,
                 scope=str(scope),
                 actual=actual,
                 share_of_city=share,
             )
-        )
+        else:
+            goal, series = allocated
+            figure = goal_figure(
+                target=target,
+                rule=rule,
+                period=period,
+                scope=str(scope),
+                series=series,
+                goal=goal,
+                share_of_city=share,
+            )
+        figures.append(figure)
     return figures
 
 
-# --- city figures: planned, status, projection ------------------------------------------
+# --- what a scope's figures are read against: the target, or an allocation of it ---------
 
 
+@dataclass(frozen=True)
+class Goal:
+    """The final value and the planned line a scope's figures are read against (DOMAIN.md):
+    the city's target, or an allocation of it to a district or park. The comparator,
+    deadline, baseline date and ``counts_from`` are always the target's."""
+
+    value: Decimal
+    threshold: Fraction  # the value that counts as achieved (approximately: 90 %)
+    points: list[tuple[dt.date, Fraction]] | None  # None: the baseline is unknown
+
+    @classmethod
+    def of_target(cls, target: Target, points: list[tuple[dt.date, Fraction]] | None) -> Goal:
+        return cls(target.value, Fraction(target.achievement_threshold), points)
+
+    @classmethod
+    def of_allocation(
+        cls, allocation: Allocation, milestones: list[Milestone], scope_actual: Decimal | None
+    ) -> Goal:
+        """The allocation's value and planned line: its own milestones, or the city's
+        scaled by value ÷ target value; the baseline as ``Allocation.planned_baseline``
+        says (``scope_actual``: the scope's actual in the baseline quarter)."""
+        target = allocation.target
+        baseline = allocation.planned_baseline(scope_actual)
+        unscalable = not allocation.has_own_milestones and allocation.scale is None
+        points = None
+        if baseline is not None and not unscalable:
+            points = sorted(
+                [(target.baseline_date, baseline), *allocation.planned_milestones(milestones)],
+                key=lambda point: point[0],
+            )
+        return cls(allocation.value, Fraction(allocation.achievement_threshold), points)
+
+
+def _allocated_goals(
+    target: Target, actuals: pd.DataFrame, periods: list[int], baseline_period: int
+) -> dict[str, tuple[Goal, dict[int, Decimal]]]:
+    """The goal of each scope the target is allocated to, with the scope's actuals by
+    quarter (scopes that no longer exist are left out)."""
+    milestones = list(target.milestones.all())
+    goals = {}
+    for allocation in target.allocations.all():
+        if allocation.scope not in actuals.index:
+            continue
+        allocation.target = target  # the same object: its milestones are read once
+        series = _series(actuals, allocation.scope, periods)
+        goal = Goal.of_allocation(allocation, milestones, series.get(baseline_period))
+        goals[allocation.scope] = (goal, series)
+    return goals
+
+
+# --- planned, status, projection ---------------------------------------------------------
 def planned_points(
     *, target: Target, baseline: Decimal | None
 ) -> list[tuple[dt.date, Fraction]] | None:
@@ -147,9 +245,9 @@ def planned_at(points: list[tuple[dt.date, Fraction]], day: dt.date) -> Fraction
 
 
 def status_at(
-    *, target: Target, period: int, actual: Decimal, planned: Fraction | None
+    *, target: Target, period: int, actual: Decimal, planned: Fraction | None, goal: Goal
 ) -> ProgressStatus | None:
-    if actual >= target.achievement_threshold:
+    if Fraction(actual) >= goal.threshold:
         return ProgressStatus.ACHIEVED
     if period_end(period) >= target.deadline:
         return ProgressStatus.MISSED
@@ -164,7 +262,13 @@ def status_at(
 
 
 def projection_at(
-    *, target: Target, rule: Rule, period: int, city: dict[int, Decimal], achieved: bool
+    *,
+    target: Target,
+    rule: Rule,
+    period: int,
+    series: dict[int, Decimal],
+    achieved: bool,
+    goal: Goal,
 ) -> tuple[Decimal | None, int | None]:
     deadline_period = period_of(target.deadline)
     if period >= deadline_period:
@@ -172,7 +276,7 @@ def projection_at(
     xs = list(range(max(first_period(target), period - 3), period + 1))
     if len(xs) < 2:
         return None, None
-    ys = [Fraction(city[x]) for x in xs]
+    ys = [Fraction(series[x]) for x in xs]
     x_mean = Fraction(sum(xs), len(xs))
     y_mean = sum(ys, Fraction(0)) / len(ys)
     slope = sum(
@@ -180,46 +284,53 @@ def projection_at(
     ) / sum(((x - x_mean) ** 2 for x in xs), Fraction(0))
     at_deadline = max(y_mean + slope * (deadline_period - x_mean), Fraction(0))
     if rule.cumulative:
-        at_deadline = max(at_deadline, Fraction(city[period]))
+        at_deadline = max(at_deadline, Fraction(series[period]))
     if rule.kind == Target.RuleKind.FLAG_LATEST_SHARE:
         at_deadline = min(at_deadline, Fraction(100))
     attainment = None
     if not achieved and slope > 0:
-        reach = x_mean + (Fraction(target.achievement_threshold) - y_mean) / slope
+        reach = x_mean + (goal.threshold - y_mean) / slope
         quarter = max(period, math.ceil(reach))
         attainment = quarter if quarter <= LAST_ATTAINMENT_PERIOD else None
     return round_half_away(at_deadline, 2), attainment
 
 
-def city_figure(
+def goal_figure(
     *,
     target: Target,
     rule: Rule,
     period: int,
-    city: dict[int, Decimal],
-    points: list[tuple[dt.date, Fraction]] | None,
+    scope: str,
+    series: dict[int, Decimal],
+    goal: Goal,
+    share_of_city: Decimal | None = None,
 ) -> Figure:
-    actual = city[period]
+    """A figure read against a goal, by the same rules for the city and for an allocated
+    district or park: planned, status, percent of target and projections."""
+    actual = series[period]
+    points = goal.points
     planned = planned_at(points, period_end(period)) if points is not None else None
-    status = status_at(target=target, period=period, actual=actual, planned=planned)
+    status = status_at(target=target, period=period, actual=actual, planned=planned, goal=goal)
     projected, attainment = projection_at(
         target=target,
         rule=rule,
         period=period,
-        city=city,
+        series=series,
         achieved=status is ProgressStatus.ACHIEVED,
+        goal=goal,
     )
     return Figure(
         target_id=target.pk,
         period=period,
-        scope=CITY,
+        scope=scope,
         actual=actual,
         planned=round_half_away(planned, 2) if planned is not None else None,
-        target_value=target.value,
-        percent_of_target=round_half_away(100 * Fraction(actual) / Fraction(target.value), 1)
-        if target.value
+        target_value=goal.value,
+        percent_of_target=round_half_away(100 * Fraction(actual) / Fraction(goal.value), 1)
+        if goal.value
         else None,
         status=status,
         projected_at_deadline=projected,
         projected_attainment=attainment,
+        share_of_city=share_of_city,
     )

@@ -3,7 +3,10 @@ and segments. Loaded from fixtures/catalog.json by ``catalogue_sync`` after ever
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
@@ -303,3 +306,83 @@ class RecomputeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} ({self.requested_at:%Y-%m-%d %H:%M})"
+
+
+class Allocation(models.Model):
+    """A city target allocated to a district or a park (分解, DOMAIN.md "Allocations"): the
+    scope's own final value and, optionally, its own milestones. Without them the target's
+    milestones and numeric baseline are scaled by value ÷ target value. The comparator,
+    deadline, baseline date and ``counts_from`` are always the target's.
+
+    ``milestones`` holds ``[{"date": "YYYY-MM-DD", "value": "12.5"}]`` in date order, values
+    as exact decimal text (``targets.services`` validates and writes them); an empty list
+    means "scaled from the city's". Every change is kept (who, when, old → new).
+    """
+
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, related_name="allocations", verbose_name=_("target")
+    )
+    # "district:CODE" or "park:CODE", exactly as the API and the snapshots write a scope.
+    scope = models.CharField(_("scope"), max_length=60)
+    value = models.DecimalField(_("allocated value"), max_digits=20, decimal_places=4)
+    milestones = models.JSONField(_("own milestones"), default=list, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["target", "scope"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "scope"], name="allocation_unique_scope"),
+        ]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.scope}: {_number(self.value)}"
+
+    @property
+    def has_own_milestones(self) -> bool:
+        return bool(self.milestones)
+
+    def own_milestones(self) -> list[tuple[dt.date, Decimal]]:
+        """Its own milestones as (date, value), in date order."""
+        return sorted(
+            (dt.date.fromisoformat(str(m["date"])), Decimal(str(m["value"])))
+            for m in self.milestones or []
+        )
+
+    @property
+    def scale(self) -> Fraction | None:
+        """value ÷ target value, exact (None when the target's value is 0)."""
+        if not self.target.value:
+            return None
+        return Fraction(self.value) / Fraction(self.target.value)
+
+    def planned_milestones(self, city: Iterable[Milestone]) -> list[tuple[dt.date, Fraction]]:
+        """The milestones the scope's planned line runs through: its own, or each of the
+        city's (``city``: the target's milestones) scaled by value ÷ target value, exact and
+        unrounded."""
+        if self.has_own_milestones:
+            return [(day, Fraction(value)) for day, value in self.own_milestones()]
+        scale = self.scale
+        if scale is None:
+            return []
+        return [(m.date, Fraction(m.value) * scale) for m in city]
+
+    def planned_baseline(self, scope_actual: Decimal | None) -> Fraction | None:
+        """The baseline point's value: a baseline "actual" is the scope's own actual in the
+        baseline quarter (``scope_actual``; None when unknown); a numeric baseline is used
+        as it is with the allocation's own milestones, scaled without them."""
+        target = self.target
+        if target.baseline_value is None:
+            return None if scope_actual is None else Fraction(scope_actual)
+        if self.has_own_milestones:
+            return Fraction(target.baseline_value)
+        scale = self.scale
+        return None if scale is None else Fraction(target.baseline_value) * scale
+
+    @property
+    def achievement_threshold(self) -> Decimal:
+        """The value that counts as reached, by the target's comparator."""
+        if self.target.comparator == Target.Comparator.APPROXIMATELY:
+            return self.value * Decimal("0.9")
+        return self.value
