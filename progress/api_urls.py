@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import api
 
@@ -12,4 +12,5 @@ urlpatterns = [
     ),
     path("rollups/", api.RollupListView.as_view(), name="rollup-list"),
     path("rollups/<int:pk>/", api.RollupDetailView.as_view(), name="rollup-detail"),
+    path("", include("progress.allocation_api")),
 ]
