@@ -36,6 +36,7 @@ ERRORS = {
     404: OpenApiResponse(description="Not found or not yours"),
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 
 
 class CanExport(PolicyPermission):
@@ -78,6 +79,9 @@ class ExportSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = Export
         fields = [
             "id",
+            "kind",
+            "table",
+            "title",
             "status",
             "progress",
             "sheet",
@@ -124,7 +128,7 @@ def export_file_response(export: Export) -> FileResponse:
         handle,
         as_attachment=True,
         filename=selectors.export_filename(export),
-        content_type=XLSX,
+        content_type=CSV if export.file_format == Export.Format.CSV else XLSX,
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

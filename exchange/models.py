@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Export(models.Model):
-    """The programme workbook, built by a Celery job, kept until it expires. Only the
-    requester and officials may download it (core.policies.can_download_export)."""
+    """A workbook built by a Celery job, kept until it expires: the programme workbook, or
+    one page's table too long to download at once (``kind`` "table": ``table`` names it in
+    ``exchange.tables``, ``params`` holds the page's query). Only the requester and officials
+    may download it (core.policies.can_download_export)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -17,11 +19,29 @@ class Export(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class Kind(models.TextChoices):
+        PROGRAMME = "programme", _("Programme workbook")
+        TABLE = "table", _("Table")
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV"
+
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("requested by"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PROGRAMME)
+    # A table's name, the page's query ({name: [values]}), its title in the export's language
+    # and the file's name, as the download answered them.
+    table = models.CharField(_("table"), max_length=40, blank=True)
+    params = models.JSONField(_("query"), default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    file_format = models.CharField(
+        _("format"), max_length=4, choices=Format.choices, default=Format.XLSX
     )
     period = models.PositiveIntegerField(_("quarter"), null=True, blank=True)
     scope = models.CharField(_("scope"), max_length=60, default="city")

@@ -44,8 +44,12 @@ def export_scopes(*, user: policies.Actor) -> list[Scope]:
 
 
 def export_filename(export: Export) -> str:
-    """``dx-tracker-2026Q3-city.xlsx``, ``dx-tracker-2026Q3-park-BP001.xlsx``."""
+    """``dx-tracker-2026Q3-city.xlsx``, ``dx-tracker-2026Q3-park-BP001.xlsx``; a table's
+    own name (``review-queue-2026Q3.xlsx``)."""
     from targets.periods import period_format
+
+    if export.filename:
+        return export.filename
 
     quarter = period_format(export.period) if export.period is not None else "latest"
     scope = export.scope.replace(":", "-")

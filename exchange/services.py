@@ -1,5 +1,5 @@
-"""Writes of exports: requesting the programme workbook, building it (the Celery job), and
-the periodic sweep and cleanup.
+"""Writes of exports: requesting the programme workbook or a page's table too long to
+download at once, building them (the Celery job), and the periodic sweep and cleanup.
 
 A request is recorded as a ``pending`` row first and its job queued after the commit
 (``core.queue.task_enqueue``): when the broker is down the request still succeeds, and
@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import Http404, QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,8 @@ from targets.periods import period_format
 from targets.scopes import Scope, ScopeError
 
 from .models import Export
+from .tables import Table, params_from_json, params_json, table_build
+from .tables.output import csv_lines, xlsx_write
 from .workbook.build import BookLike, workbook_write
 from .workbook.writer import Book
 
@@ -74,6 +77,56 @@ def export_request(
             period=period,
             scope=str(resolved),
             language=(language or settings.LANGUAGE_CODE)[:10],
+            requested_at=at,
+            expires_at=at + dt.timedelta(days=settings.DX_EXPORT_EXPIRY_DAYS),
+        )
+        transaction.on_commit(lambda: task_enqueue(BUILD_TASK, export.pk))
+    return export
+
+
+def table_export_request(
+    *,
+    by: User,
+    table: Table,
+    params: QueryDict,
+    file_format: str = Export.Format.XLSX,
+    at: dt.datetime | None = None,
+) -> Export:
+    """Record a request for a page's table (built by ``exchange.tables`` as ``by`` sees it,
+    with the page's query ``params``) and queue its job after the commit. The same table
+    asked for again while its export is still waiting or being built is that export."""
+    if not policies.can_export(by):
+        raise PermissionDenied(_("Your role may not export workbooks."))
+    if file_format not in Export.Format.values:
+        raise ValidationError({"format": [_("Choose xlsx or csv.")]})
+    at = at or timezone.now()
+    wanted = params_json(params)
+    language = (table.language or settings.LANGUAGE_CODE)[:10]
+    with transaction.atomic():
+        waiting = Export.objects.filter(
+            requested_by=by,
+            kind=Export.Kind.TABLE,
+            table=table.name,
+            language=language,
+            file_format=file_format,
+            status__in=(Export.Status.PENDING, Export.Status.RUNNING),
+            expires_at__gt=at,
+        ).order_by("-requested_at", "-pk")
+        for export in waiting:
+            if export.params == wanted:
+                return export
+        export = Export.objects.create(
+            requested_by=by,
+            kind=Export.Kind.TABLE,
+            table=table.name,
+            params=wanted,
+            title=table.heading[:200],
+            filename=f"{table.filename}.{file_format}"[:200],
+            file_format=file_format,
+            period=table.period,
+            scope=table.scope[:60],
+            language=language,
+            rows=0,
             requested_at=at,
             expires_at=at + dt.timedelta(days=settings.DX_EXPORT_EXPIRY_DAYS),
         )
@@ -130,23 +183,27 @@ def export_build(
     try:
         with translation.override(export.language):
             user = export.requested_by
-            scope = _build_scope(export, user)
-            handle, path = tempfile.mkstemp(prefix="dx-export-", suffix=".xlsx")
+            suffix = f".{export.file_format or Export.Format.XLSX}"
+            handle, path = tempfile.mkstemp(prefix="dx-export-", suffix=suffix)
             os.close(handle)
             try:
-                outcome = workbook_write(
-                    path=path,
-                    user=user,
-                    period=export.period or _period_check(None),
-                    scope=scope,
-                    at=started,
-                    progress=lambda percent, sheet: _progress_record(export_id, percent, sheet),
-                    book_factory=book_factory,
-                )
+                if export.kind == Export.Kind.TABLE:
+                    rows = _table_write(export, user, path, started)
+                else:
+                    outcome = workbook_write(
+                        path=path,
+                        user=user,
+                        period=export.period or _period_check(None),
+                        scope=_build_scope(export, user),
+                        at=started,
+                        progress=lambda percent, sheet: _progress_record(export_id, percent, sheet),
+                        book_factory=book_factory,
+                    )
+                    rows = outcome.rows
                 size = os.path.getsize(path)
                 with open(path, "rb") as handle_file:
                     stored = default_storage.save(
-                        f"{STORAGE_PREFIX}/{uuid.uuid4().hex}.xlsx", File(handle_file)
+                        f"{STORAGE_PREFIX}/{uuid.uuid4().hex}{suffix}", File(handle_file)
                     )
             finally:
                 os.unlink(path)
@@ -156,8 +213,8 @@ def export_build(
             sheet="",
             file=stored,
             size=size,
-            rows=outcome.total,
-            sheets=outcome.rows,
+            rows=sum(rows.values()),
+            sheets=rows,
             finished_at=timezone.now(),
             heartbeat_at=timezone.now(),
         )
@@ -171,6 +228,35 @@ def export_build(
             finished_at=timezone.now(),
         )
     return Export.objects.get(pk=export_id)
+
+
+def _table_write(export: Export, user: User, path: str, at: dt.datetime) -> dict[str, int]:
+    """Build the export's table as its requester sees it now (the page's access rules again:
+    they may have lost the right since) and write it to ``path``; rows written by table."""
+    try:
+        table = table_build(
+            export.table,
+            user=user,
+            params=params_from_json(export.params),
+            language=export.language,
+        )
+    except Http404 as error:
+        raise PermissionDenied(_("The requester may no longer read this table.")) from error
+    total = max(table.count, 1)
+    _progress_record(export.pk, 0, table.title)
+
+    def tick(rows: int) -> None:
+        _progress_record(export.pk, int(99 * rows / total), table.title)
+
+    if export.file_format == Export.Format.CSV:
+        written = -1  # the header
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            for line in csv_lines(table, tick=tick):
+                handle.write(line)
+                written += 1
+    else:
+        written = xlsx_write(table, path, user=user, at=at, tick=tick)
+    return {table.name: max(written, 0)}
 
 
 def _build_scope(export: Export, user: User) -> Scope:
@@ -244,4 +330,5 @@ __all__ = [
     "export_cleanup",
     "export_request",
     "export_sweep",
+    "table_export_request",
 ]

@@ -25,3 +25,11 @@ urlpatterns += [
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     path("exports/summary.csv", views.summary_csv, name="summary-csv"),
 ]
+
+# Every page's table as a download (exchange.views.table_download, exchange.tables).
+urlpatterns += [
+    path(
+        "tables/<slug:name>.xlsx", views.table_download, {"file_format": "xlsx"}, name="table-xlsx"
+    ),
+    path("tables/<slug:name>.csv", views.table_download, {"file_format": "csv"}, name="table-csv"),
+]

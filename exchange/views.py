@@ -1,20 +1,24 @@
 """Browser pages of the programme workbook: ``/exchange/exports/`` (ask for one, follow its
-progress, download it) and the Summary as CSV."""
+progress, download it) and the Summary as CSV; and every page's table as a download
+(``/exchange/tables/<name>.xlsx`` or ``.csv`` with the page's query)."""
 
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,9 +28,10 @@ from parks.selectors import scope_resolve
 from targets.periods import PeriodError, period_format, period_parse
 from targets.scopes import ScopeError
 
-from . import selectors, services
+from . import selectors, services, tables
 from .api import export_file_response
 from .models import Export
+from .tables.output import content_type, csv_lines, xlsx_write
 from .workbook.sheets import Context, summary_columns, summary_rows
 from .workbook.writer import CSV_BOM, Typed, csv_text
 
@@ -56,10 +61,13 @@ class ExportForm(forms.Form):
 
 
 def _row(export: Export) -> dict[str, Any]:
+    table = export.kind == Export.Kind.TABLE
     return {
         "export": export,
+        "table": table,
+        "title": export.title if table else _("Programme workbook"),
         "period": _period_label(export),
-        "scope": _scope_label(export.scope),
+        "scope": _scope_label(export.scope) if export.scope else "",
         "download": reverse("exchange:export-download", args=[export.pk])
         if export.status == Export.Status.DONE and export.file
         else None,
@@ -104,7 +112,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("export", "").isdigit():
         found = selectors.export_get(user=user, export_id=int(request.GET["export"]))
         current = _row(found) if found is not None else None
-        if found is not None and request.method != "POST":
+        if found is not None and request.method != "POST" and found.kind != Export.Kind.TABLE:
             # The form offers the same quarter and scope again.
             form.initial.update({"period": _period_label(found), "scope": found.scope})
     context = {
@@ -172,3 +180,52 @@ def _csv_value(value: Any) -> Any:
             return value.strftime("%Y-%m-%d %H:%M")
         return value.isoformat()
     return value
+
+
+@require(policies.can_export)
+def table_download(request: HttpRequest, name: str, file_format: str) -> HttpResponseBase:
+    """A page's table (``exchange.tables``) with the page's query, in the request's language:
+    at once up to ``DX_SYNC_DOWNLOAD_MAX_ROWS`` rows (.xlsx built in a temporary file and
+    sent from it; CSV sent line by line as it is read), through the export job above that
+    (a redirect to the exports page following it). The table checks the page's access rules
+    itself: 403 for a role that may not open the page, 404 for rows the user may not see."""
+    user = request.user
+    language = getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or ""
+    params = tables.params_clean(request.GET)
+    table = tables.table_build(name, user=user, params=params, language=language)
+    if table.count > settings.DX_SYNC_DOWNLOAD_MAX_ROWS:
+        export = services.table_export_request(
+            by=user,  # type: ignore[arg-type]
+            table=table,
+            params=params,
+            file_format=file_format,
+        )
+        messages.info(
+            request,
+            _(
+                "The table has %(rows)s rows: it is being prepared in the background and can be "
+                "downloaded here when it is ready."
+            )
+            % {"rows": f"{table.count:,}"},
+        )
+        return redirect(f"{reverse('exchange:exports')}?export={export.pk}")
+    filename = f"{table.filename}.{file_format}"
+    response: HttpResponseBase
+    if file_format == Export.Format.CSV:
+        response = StreamingHttpResponse(csv_lines(table), content_type=content_type("csv"))
+        response["Content-Disposition"] = content_disposition_header(True, filename) or ""
+    else:
+        handle, path = tempfile.mkstemp(prefix="dx-table-", suffix=".xlsx")
+        os.close(handle)
+        try:
+            xlsx_write(table, path, user=user)
+            # Sent from the open file, which is gone from the disk once closed.
+            stream = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+        finally:
+            os.unlink(path)
+        response = FileResponse(
+            stream, as_attachment=True, filename=filename, content_type=content_type("xlsx")
+        )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -145,7 +145,9 @@ def overview_cards(period: int | None) -> list[Card]:
     ]
 
 
-def _grouped(cards: list[Card]) -> list[PlanGroups]:
+def overview_plans(cards: list[Card]) -> list[PlanGroups]:
+    """The cards by plan and by the plan's groups, in catalogue order (the page and its
+    download)."""
     plans: dict[int, PlanGroups] = {}
     for card in cards:
         plan = plans.setdefault(card.target.plan_id, PlanGroups(name=card.target.plan.name))
@@ -196,7 +198,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "choice": choice,
-        "plans": _grouped(cards),
+        "plans": overview_plans(cards),
         "headline": _headline(cards),
         "as_of": as_of,
         "work": _work(request, choice),

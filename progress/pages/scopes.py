@@ -311,7 +311,7 @@ def scope_enterprise_query(
 
 
 def enterprise_rows(
-    enterprises: Iterable[Enterprise], period: int, *, user: policies.Actor
+    enterprises: Iterable[Any], period: int, *, user: policies.Actor
 ) -> list[EnterpriseRow]:
     """The enterprises list's rows: the report's status in words, overdue and late."""
     due_on = period_due_on(period)
