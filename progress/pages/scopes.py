@@ -319,7 +319,8 @@ def enterprise_rows(
     linked = policies.can_read_enterprise_pages(user)
     rows = []
     for enterprise in enterprises:
-        status = enterprise.report_status or "missing"
+        # report_status and report_late are annotated by scope_enterprises.
+        status = getattr(enterprise, "report_status", None) or "missing"
         handed_in = status != Status.DRAFT and status != "missing"
         rows.append(
             EnterpriseRow(
@@ -327,7 +328,7 @@ def enterprise_rows(
                 status=status,
                 status_label=str(REPORT_STATUS_LABELS.get(status, status)),
                 overdue=past_due and not handed_in,
-                late=bool(enterprise.report_late) and handed_in,
+                late=bool(getattr(enterprise, "report_late", False)) and handed_in,
                 url=reverse("progress:enterprise", args=[enterprise.uscc]) if linked else None,
             )
         )
