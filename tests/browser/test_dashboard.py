@@ -65,6 +65,7 @@ def test_the_overview_lists_every_target_with_headline_counts_equal_to_the_figur
     expect(cards).to_have_count(Target.objects.count())
     assert Target.objects.count() == 18
     period = default_period(sorted(snapshot_periods(), reverse=True))
+    assert period is not None
     stored = Counter(
         Snapshot.objects.filter(scope="city", period=period).values_list("status", flat=True)
     )
