@@ -132,7 +132,7 @@ def test_patch_changes_the_value_and_milestones_and_keeps_target_and_scope(as_of
     assert RecomputeRequest.objects.get().targets == ["SH23-SF-BENCH"]
     # An empty list goes back to the city's milestones, scaled; the value stays.
     response = as_official.patch(url, {"milestones": []}, format="json")
-    assert response.json()["milestones"] == [] and response.json()["value"] == 6
+    assert (response.json()["milestones"], response.json()["value"]) == ([], 6)
     # The scope cannot move.
     response = as_official.patch(url, {"scope": "park:PARK-B"}, format="json")
     assert response.status_code == 400
