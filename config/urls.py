@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from progress.pages.public import public_page
 
 from .health import healthz
 
@@ -34,6 +35,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", account_views.home, name="home"),
+    path("public/", public_page, name="public"),
     path("reports/", include("reporting.urls")),
     path("progress/", include("progress.urls")),
     path("exchange/", include("exchange.urls")),

@@ -139,6 +139,11 @@ def can_manage_programme(user: Actor) -> bool:
     return is_official(user)
 
 
+def can_publish(user: Actor) -> bool:
+    """Publishing a quarter's city figures for the public page."""
+    return is_official(user)
+
+
 def can_export(user: Actor) -> bool:
     """The programme workbook and table downloads: officials, analysts, and park managers
     (whose exports hold only their park: ``own_scope``)."""

@@ -14,15 +14,16 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core import policies
-from core.api import IdempotentPostMixin, OfficialOnly
+from core.api import IdempotentPostMixin, OfficialOnly, PolicyPermission
 from parks.selectors import scope_resolve
+from targets.fields import PeriodSerializerField
 from targets.models import Target
 from targets.periods import PeriodError, last_ended_period, period_format, period_parse
 from targets.scopes import Scope, ScopeError
 
 from . import selectors, services
-from .models import RollupRun
-from .presenters import figures_json
+from .models import Publication, RollupRun
+from .presenters import figure_json, figures_json
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid: {field: [message]}"),
@@ -213,3 +214,116 @@ class RollupDetailView(APIView):
         if run is None:
             raise Http404
         return Response(RollupRunSerializer(run).data)
+
+
+# --- published figures ------------------------------------------------------------------
+
+
+class CanPublish(PolicyPermission):
+    """core.policies.can_publish: officials publish and list publications."""
+
+    message = gettext_lazy("Only officials may publish figures.")
+    read = staticmethod(policies.can_publish)
+    write = staticmethod(policies.can_publish)
+
+
+class PublicationSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    id = serializers.IntegerField(read_only=True)
+    period = PeriodSerializerField(help_text="YYYYQn: a quarter that has ended")
+    version = serializers.IntegerField(read_only=True)
+    published_at = serializers.DateTimeField(read_only=True)
+    published_by = serializers.CharField(read_only=True, source="published_by.username")
+
+
+class PublicationListSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    results = PublicationSerializer(many=True)
+
+
+class PublicFigureSerializer(FigureSerializer):
+    revised = FigureSerializer(
+        allow_null=True,
+        help_text="null, or the current figure where it differs from the published one "
+        "(its computed_at is the date of the revision)",
+    )
+
+
+class PublicProgressSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    period = serializers.CharField(help_text="YYYYQn")
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    periods = serializers.ListField(
+        child=serializers.CharField(), help_text="every published quarter, oldest first"
+    )
+    results = PublicFigureSerializer(many=True)
+
+
+def publication_json(publication: Publication) -> dict[str, object]:
+    return dict(PublicationSerializer(publication).data)
+
+
+class PublicationListView(IdempotentPostMixin, APIView):
+    permission_classes = [CanPublish]
+
+    @extend_schema(responses={200: PublicationListSerializer, **ERRORS})
+    def get(self, request: Request) -> Response:
+        """Every version of every published quarter, newest first."""
+        return Response({"results": [publication_json(p) for p in selectors.publication_list()]})
+
+    @extend_schema(request=PublicationSerializer, responses={201: PublicationSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        """Publish a quarter that has ended: its city figures are frozen as a new version."""
+        given = PublicationSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        publication = services.publication_create(
+            period=given.validated_data["period"], by=request.user
+        )
+        return Response(publication_json(publication), status=status.HTTP_201_CREATED)
+
+
+class PublicProgressView(APIView):
+    """No login: the published city figures only."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "period", OpenApiTypes.STR, description="YYYYQn; the latest published when absent"
+            )
+        ],
+        responses={200: PublicProgressSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+        auth=[],
+    )
+    def get(self, request: Request) -> Response:
+        """A published quarter's city figures (latest version), each with ``revised``."""
+        period = _period_param(request)
+        publication = selectors.publication_current(period=period)
+        if publication is None:
+            raise exceptions.NotFound(_("This quarter has not been published."))
+        rows = selectors.published_rows(publications=[publication])
+        return Response(
+            {
+                "period": period_format(publication.period),
+                "version": publication.version,
+                "published_at": publication.published_at.isoformat(),
+                "periods": [period_format(p) for p in selectors.published_periods()],
+                "results": [
+                    {
+                        **figure_json(row.published),
+                        "revised": figure_json(row.revision) if row.revision else None,
+                    }
+                    for row in rows
+                ],
+            }
+        )
+
+
+def _period_param(request: Request) -> int | None:
+    text = request.query_params.get("period")
+    if not text:
+        return None
+    try:
+        return period_parse(text)
+    except PeriodError as error:
+        raise exceptions.ValidationError({"period": [str(error)]}) from error

@@ -13,4 +13,6 @@ urlpatterns = [
     path("rollups/", api.RollupListView.as_view(), name="rollup-list"),
     path("rollups/<int:pk>/", api.RollupDetailView.as_view(), name="rollup-detail"),
     path("", include("progress.allocation_api")),
+    path("publications/", api.PublicationListView.as_view(), name="publication-list"),
+    path("public/progress/", api.PublicProgressView.as_view(), name="public-progress"),
 ]

@@ -17,6 +17,20 @@ class ProgressStatus(models.TextChoices):
     MISSED = "missed", _("Missed")
 
 
+# A figure's values: what publishing freezes and what "revised" compares (computed_at, when
+# the figure was last computed, changes with every rollup and is kept beside them).
+FIGURE_VALUES = (
+    "actual",
+    "planned",
+    "target_value",
+    "percent_of_target",
+    "status",
+    "projected_at_deadline",
+    "projected_attainment",
+    "share_of_city",
+)
+
+
 class Snapshot(models.Model):
     """One figure: a target's progress in a quarter for a scope.
 
@@ -84,3 +98,61 @@ class RollupRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} rollup {self.pk} ({self.status})"
+
+
+class Publication(models.Model):
+    """A quarter's city figures as published, with who and when (DOMAIN.md, "Published
+    figures"). Publishing a quarter again makes a new version; every version is kept."""
+
+    period = models.PositiveIntegerField(_("quarter"))
+    version = models.PositiveIntegerField(_("version"))
+    published_at = models.DateTimeField(_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["-period", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "version"], name="publication_unique_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        from targets.periods import period_format
+
+        return f"{period_format(self.period)} v{self.version}"
+
+
+class PublishedFigure(models.Model):
+    """One target's city figure frozen as it stood when its quarter was published. A later
+    rollup never changes it; the current figure is compared with it instead."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="figures")
+    # A published figure outlives nothing it was computed from: the target stays.
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="+")
+    actual = models.DecimalField(max_digits=20, decimal_places=4)
+    planned = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    target_value = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+    percent_of_target = models.DecimalField(max_digits=12, decimal_places=1, null=True)
+    status = models.CharField(max_length=10, choices=ProgressStatus.choices, null=True)
+    projected_at_deadline = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    projected_attainment = models.PositiveIntegerField(null=True)
+    share_of_city = models.DecimalField(max_digits=12, decimal_places=1, null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "target"], name="published_figure_unique_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication} {self.target_id}: {self.actual}"

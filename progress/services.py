@@ -15,15 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.queue import task_enqueue
 from targets.changes import recompute_request
 from targets.models import RecomputeRequest, Target
+from targets.periods import period_end, period_format
 
 from .engine import Figure, Scopes, target_figures
-from .models import RollupRun, Snapshot
+from .frames import CITY
+from .models import FIGURE_VALUES, Publication, PublishedFigure, RollupRun, Snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -255,3 +260,61 @@ def _abandoned_runs(cutoff: dt.datetime) -> list[int]:
         pending = RollupRun.objects.filter(status=RollupRun.Status.PENDING, requested_at__lt=cutoff)
         running = RollupRun.objects.filter(status=RollupRun.Status.RUNNING, started_at__lt=cutoff)
         return list(_lockable(pending | running).order_by("pk").values_list("pk", flat=True))
+
+
+# --- publishing -------------------------------------------------------------------------
+
+
+def publication_create(*, period: int, by: Any, at: dt.datetime | None = None) -> Publication:
+    """Publish a quarter that has ended: freeze every target's city figure of that quarter
+    as it stands, as a new version (DOMAIN.md, "Published figures").
+
+    Changes still waiting for their rollup are computed first, so that what is published is
+    what the data says at this moment, not what it said before the last approval.
+    """
+    at = at or timezone.now()
+    if period_end(period) >= timezone.localdate(at):
+        raise ValidationError(
+            {"period": _("%(period)s has not ended yet.") % {"period": period_format(period)}}
+        )
+    _figures_settle()
+    for _attempt in range(3):
+        try:
+            return _publication_write(period=period, by=by, at=at)
+        except IntegrityError:  # another official published the same version just now
+            continue
+    raise ValidationError({"period": _("Someone else is publishing this quarter; try again.")})
+
+
+def _figures_settle() -> None:
+    """Compute now whatever changes are recorded but not yet rolled up."""
+    rollup_dispatch()
+    for run_id in RollupRun.objects.filter(status=RollupRun.Status.PENDING).values_list(
+        "pk", flat=True
+    ):
+        rollup_run(run_id=run_id)
+
+
+def _publication_write(*, period: int, by: Any, at: dt.datetime) -> Publication:
+    with transaction.atomic():
+        figures = list(Snapshot.objects.filter(period=period, scope=CITY).order_by("target_id"))
+        if not figures:
+            raise ValidationError(
+                {
+                    "period": _("No figures have been computed for %(period)s.")
+                    % {"period": period_format(period)}
+                }
+            )
+        last = Publication.objects.filter(period=period).aggregate(last=Max("version"))["last"]
+        publication = Publication.objects.create(
+            period=period, version=(last or 0) + 1, published_at=at, published_by=by
+        )
+        PublishedFigure.objects.bulk_create(
+            PublishedFigure(
+                publication=publication,
+                target_id=figure.target_id,
+                **{name: getattr(figure, name) for name in (*FIGURE_VALUES, "computed_at")},
+            )
+            for figure in figures
+        )
+    return publication

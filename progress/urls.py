@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .pages import enterprise, figures, manage, maturity, overview, scopes, target
+from .pages import enterprise, figures, manage, maturity, overview, publish, scopes, target
 
 app_name = "progress"
 urlpatterns = [
@@ -12,5 +12,6 @@ urlpatterns = [
     path("compare/", scopes.compare_page, name="compare"),
     path("maturity/", maturity.maturity_page, name="maturity"),
     path("enterprises/<str:uscc>/", enterprise.enterprise_page, name="enterprise"),
+    path("manage/publications/", include(publish.urlpatterns)),
     path("manage/", include(manage.urlpatterns)),
 ]

@@ -277,6 +277,8 @@ DX_IMPORT_MAX_BYTES = env.int("DX_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 DX_IMPORT_MAX_ROWS = env.int("DX_IMPORT_MAX_ROWS", default=100_000)
 # Tables up to this many rows download at once; bigger ones through the background job.
 DX_SYNC_DOWNLOAD_MAX_ROWS = env.int("DX_SYNC_DOWNLOAD_MAX_ROWS", default=20_000)
+# The public page of published figures may be kept by browsers and proxies this long.
+DX_PUBLIC_MAX_AGE = env.int("DX_PUBLIC_MAX_AGE", default=300)
 DX_CATALOG_PATH = BASE_DIR / "fixtures" / "catalog.json"
 
 LOGGING = {
