@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format messages compile-messages bench clean
+.PHONY: install run test lint format messages compile-messages bench clean backup restore load faults
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -46,6 +46,23 @@ messages: install
 bench: install
 	$(BIN)/python bench/rollup.py
 	$(BIN)/python bench/pages.py
+
+# The database (pg_dump custom format, or SQLite's online backup) and the media files in one
+# archive with a manifest of checksums (ops/backup.py). BACKUP_DIR defaults to backups/.
+backup: install
+	$(BIN)/python ops/backup.py backup $(if $(BACKUP_DIR),--output $(BACKUP_DIR))
+
+# Stop web, worker and beat first. Refuses a database with tables unless FORCE=1.
+restore: install
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=backups/dx-backup-....tar [FORCE=1]"; exit 2; }
+	$(BIN)/python ops/backup.py restore $(ARCHIVE) $(if $(FORCE),--force)
+
+# Load and faults on the production shape on this machine (need PostgreSQL with dx_bench, Redis).
+load: install
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+faults: install
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media
