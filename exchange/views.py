@@ -184,16 +184,19 @@ def _csv_value(value: Any) -> Any:
 
 @require(policies.can_export)
 def table_download(request: HttpRequest, name: str, file_format: str) -> HttpResponseBase:
-    """A page's table (``exchange.tables``) with the page's query, in the request's language:
-    at once up to ``DX_SYNC_DOWNLOAD_MAX_ROWS`` rows (.xlsx built in a temporary file and
-    sent from it; CSV sent line by line as it is read), through the export job above that
-    (a redirect to the exports page following it). The table checks the page's access rules
-    itself: 403 for a role that may not open the page, 404 for rows the user may not see."""
+    """A page's table (``exchange.tables``) with the page's query, in the request's language.
+
+    Up to ``DX_SYNC_DOWNLOAD_MAX_ROWS`` rows (``Table.cost``: a review queue row weighs
+    five) it is answered at once: the .xlsx written to a temporary file and sent from it
+    (a zip cannot be sent before it is complete), the CSV sent line by line as the rows are
+    read. Above that, the export job builds it and the answer redirects to the exports page
+    following it. The table checks the page's access rules itself: 403 for a role that may
+    not open the page, 404 for rows the user may not see."""
     user = request.user
     language = getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or ""
     params = tables.params_clean(request.GET)
     table = tables.table_build(name, user=user, params=params, language=language)
-    if table.count > settings.DX_SYNC_DOWNLOAD_MAX_ROWS:
+    if table.cost > settings.DX_SYNC_DOWNLOAD_MAX_ROWS:
         export = services.table_export_request(
             by=user,  # type: ignore[arg-type]
             table=table,

@@ -39,7 +39,7 @@ def about_rows(table: Table, *, user: Any, at: dt.datetime, rows: int) -> list[l
     who = f"{user.get_username()} ({role})" if role else user.get_username()
     lines: list[list[Any]] = [
         [_("Table"), table.heading],
-        [_("Page"), table.page or None],
+        [_("Web page"), table.page or None],
         *[[label, value] for label, value in table.filters],
         [_("Rows"), Typed(rows, Kind.COUNT)],
         [_("Exported by"), who],

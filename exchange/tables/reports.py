@@ -139,7 +139,7 @@ def _report_row(row: tuple[Any, ...]) -> list[Any]:
     ]
 
 
-@table_source("review-queue", allowed=policies.can_review)
+@table_source("review-queue", allowed=policies.can_review, weight=5)
 def review_queue_table(user: Any, params: QueryDict, language: str) -> Table:
     """The review queue with each report's outlier flags (computed a chunk at a time, a
     fixed number of queries per chunk)."""

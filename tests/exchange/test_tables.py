@@ -482,6 +482,22 @@ def test_a_table_over_the_limit_is_built_in_the_background(
     assert {row["Enterprise"] for row in rows} == {HOSTILE, "张江样本企业", "外园区企业"}
 
 
+def test_a_review_queue_row_weighs_five_plain_rows(official, programme, settings, monkeypatch):
+    """Its outlier flags make a queue row cost more to write than a row of the report list:
+    three of them already go to the background where three plain rows would not."""
+    settings.DX_SYNC_DOWNLOAD_MAX_ROWS = 10
+    monkeypatch.setattr("core.queue.current_app.tasks", {})
+    client = browser(official)
+    assert client.get("/exchange/tables/reports.xlsx", {"period": "2024Q3"}).status_code == 200
+    queue = client.get("/exchange/tables/review-queue.xlsx", {"period": QUARTER})
+    assert queue.status_code == 302
+    export = Export.objects.get()
+    assert export.table == "review-queue"
+    html = client.get(queue["Location"]).content.decode()
+    assert export.title in html  # the page says which table it builds
+    assert "Programme workbook" in html
+
+
 def test_asking_again_while_it_is_built_follows_the_same_export(
     official, programme, settings, monkeypatch
 ):
