@@ -42,3 +42,10 @@ urlpatterns = [
 ]
 # Uploaded and generated files are never served as public media (not even with DEBUG):
 # each has a view that checks the access policy.
+
+# Errors: JSON under /api/ (its own 404 for /api/v1/ and unknown API paths), pages elsewhere;
+# a database that cannot be reached is a 503 (core.views, core.middleware).
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, permissions, status
+from rest_framework import exceptions, pagination, parsers, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,9 +26,33 @@ policies_predicate = Callable[[policies.Actor], bool]
 
 
 class Pagination(pagination.PageNumberPagination):
+    """``?page=`` from 1 (a page past the end is 404) and ``?page_size=`` a whole number from
+    1 (anything else is 400, as the schema says, rather than silently ignored), capped at
+    1000."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request: Any) -> int | None:
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None or text == "":
+            return self.page_size
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("Enter a whole number from 1.")]}
+            )
+        return min(int(text), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = f"Rows per page, capped at {self.max_page_size}."
+        return parameters
 
 
 class Conflict(exceptions.APIException):
@@ -38,6 +63,28 @@ class Conflict(exceptions.APIException):
     def __init__(self, detail: Any = None, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.extra = extra or {}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = _("The request is too large.")
+    default_code = "payload_too_large"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, with JSON nested deeper than Python can recurse refused as 400
+    (core.middleware refuses such bodies first; this holds wherever the parser is used)."""
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from error
 
 
 def validation_error_to_drf(error: DjangoValidationError) -> exceptions.ValidationError:
@@ -53,12 +100,16 @@ def validation_error_to_drf(error: DjangoValidationError) -> exceptions.Validati
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error of the API as JSON. What DRF does not know (a bug: 500, a database that
+    cannot be reached: 503) goes on to core.middleware and core.views, JSON there too."""
     if isinstance(exc, DjangoValidationError):
         exc = validation_error_to_drf(exc)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -103,6 +104,16 @@ class DesignationPatchSerializer(serializers.ModelSerializer):  # type: ignore[t
         fields = ["name", "reference", "granted_on", "revoked_on"]
 
 
+def _same_uscc(data: dict[str, Any], current: str) -> None:
+    """A USCC is how reports, designations, users and figures refer to an enterprise or a
+    provider: sending it back is fine, changing it is refused (never silently ignored)."""
+    given = data.pop("uscc", None)
+    if given is not None and uscc_normalise(given) != current:
+        raise exceptions.ValidationError(
+            {"uscc": [_("A unified social credit code cannot change: records refer to it.")]}
+        )
+
+
 def _flatten(data: dict[str, Any]) -> dict[str, Any]:
     """{"district": {"code": "310101"}} → {"district": "310101"} (source="x.code" fields)."""
     flat: dict[str, Any] = {}
@@ -166,7 +177,7 @@ class EnterpriseViewSet(
         serializer = self.get_serializer(enterprise, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = _flatten(serializer.validated_data)
-        data.pop("uscc", None)
+        _same_uscc(data, enterprise.uscc)
         enterprise = services.enterprise_update(enterprise=enterprise, by=request.user, **data)
         return Response(self.get_serializer(enterprise).data)
 
@@ -205,7 +216,7 @@ class ProviderViewSet(
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         provider = self.get_object()
         data = self._body(request, partial=True)
-        data.pop("uscc", None)
+        _same_uscc(data, provider.uscc)
         provider = services.provider_update(provider=provider, by=request.user, **data)
         return Response(self.get_serializer(provider).data)
 

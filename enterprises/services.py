@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.types import UNSET, Unset
@@ -22,6 +23,9 @@ from targets.rules import targets_fed_by
 from .models import Designation, Enterprise, Provider
 from .uscc import uscc_normalise
 
+# Designations are dated from the first quarter the product knows (targets.periods) to a
+# year ahead of today: a title is announced before it takes effect, never decades ahead.
+DESIGNATION_EARLIEST = dt.date(2000, 1, 1)
 # What the rollup reads of an enterprise: a change to any of them moves figures.
 FIGURE_FIELDS = frozenset(
     {"district", "park", "segment", "is_key", "above_scale", "active_from", "active_until"}
@@ -156,6 +160,13 @@ def _enterprise_save(*, enterprise: Enterprise, by: Any, changes: dict[str, Any]
 
 
 def _enterprise_check(enterprise: Enterprise, errors: dict[str, str]) -> None:
+    if (
+        enterprise.active_from is not None
+        and enterprise.active_until is not None
+        and enterprise.active_until < enterprise.active_from
+    ):
+        # The field's own words, not the name of the database constraint behind it.
+        errors["active_until"] = _("An enterprise cannot stop being active before it starts.")
     try:
         enterprise.full_clean(exclude=list(errors))
     except ValidationError as error:
@@ -272,6 +283,7 @@ def designation_create(
     reference: str = "",
     revoked_on: dt.date | None = None,
     by: Any = None,
+    at: dt.date | None = None,
 ) -> Designation:
     errors: dict[str, str] = {}
     kind_obj = DesignationKind.objects.filter(code=kind).first()
@@ -282,7 +294,7 @@ def designation_create(
     if kind_obj is not None:
         _subjects_check(kind_obj, subjects, errors)
         resolved = _resolve_subjects(subjects, errors)
-    _dates_check(granted_on, revoked_on, errors)
+    _dates_check(granted_on, revoked_on, errors, at=at)
     if errors or kind_obj is None:
         raise ValidationError(errors)
     designation = Designation(
@@ -308,6 +320,7 @@ def designation_update(
     granted_on: dt.date | Unset = UNSET,
     revoked_on: dt.date | Unset | None = UNSET,
     by: Any = None,
+    at: dt.date | None = None,
 ) -> Designation:
     """Officials correct a designation or revoke it (``revoked_on``)."""
     designation = Designation.objects.select_for_update().get(pk=designation.pk)
@@ -322,7 +335,13 @@ def designation_update(
     for field in changed:
         setattr(designation, field, given[field])
     errors: dict[str, str] = {}
-    _dates_check(designation.granted_on, designation.revoked_on, errors)
+    _dates_check(
+        designation.granted_on,
+        designation.revoked_on,
+        errors,
+        at=at,
+        changed=[field for field in ("granted_on", "revoked_on") if field in changed],
+    )
     if errors:
         raise ValidationError(errors)
     if changed:
@@ -353,9 +372,39 @@ def _designations_changed(days: list[dt.date | None], designation: Designation, 
     )
 
 
-def _dates_check(granted_on: dt.date, revoked_on: dt.date | None, errors: dict[str, str]) -> None:
-    if revoked_on and revoked_on < granted_on:
+def _dates_check(
+    granted_on: dt.date,
+    revoked_on: dt.date | None,
+    errors: dict[str, str],
+    *,
+    at: dt.date | None,
+    changed: list[str] | None = None,
+) -> None:
+    """Dates from 2000 to a year from today (``at``); a revocation not before the grant.
+    On an update only the dates that change are held to the bounds (``changed``)."""
+    latest = designation_latest_date(at)
+    for field, day in (("granted_on", granted_on), ("revoked_on", revoked_on)):
+        if day is None or (changed is not None and field not in changed):
+            continue
+        if day < DESIGNATION_EARLIEST:
+            errors[field] = _("A designation cannot be dated before %(day)s.") % {
+                "day": DESIGNATION_EARLIEST.isoformat()
+            }
+        elif day > latest:
+            errors[field] = _(
+                "A designation cannot be dated more than a year ahead (after %(day)s)."
+            ) % {"day": latest.isoformat()}
+    if revoked_on and revoked_on < granted_on and "revoked_on" not in errors:
         errors["revoked_on"] = _("A designation cannot be revoked before it was granted.")
+
+
+def designation_latest_date(at: dt.date | None = None) -> dt.date:
+    """The latest date a designation may carry: a year after ``at`` (today by default)."""
+    day = at or timezone.localdate()
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _subjects_check(
