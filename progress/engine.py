@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -30,6 +31,8 @@ from .models import ProgressStatus
 from .rules import Rule, rule_for
 
 LAST_ATTAINMENT_PERIOD = 2040 * 4 + 3  # 2040Q4
+# An exact number: Python mixes integers and fractions exactly.
+Exact = int | Fraction
 
 __all__ = [
     "CITY",
@@ -95,6 +98,7 @@ def target_figures(
     periods = list(range(low, last + 1))
     actuals = rule.actuals(scopes=scopes, periods=periods)
     city = _series(actuals, CITY, periods)
+    city_exact = _exact(city)
     baseline = city.get(baseline_period) if target.baseline_is_actual else target.baseline_value
     city_goal = Goal.of_target(target, planned_points(target=target, baseline=baseline))
     goals = _allocated_goals(target, actuals, periods, baseline_period)
@@ -102,7 +106,13 @@ def target_figures(
     for period in range(max(first, from_period or first), last + 1):
         figures.append(
             goal_figure(
-                target=target, rule=rule, period=period, scope=CITY, series=city, goal=city_goal
+                target=target,
+                rule=rule,
+                period=period,
+                scope=CITY,
+                series=city,
+                exact=city_exact,
+                goal=city_goal,
             )
         )
         figures.extend(
@@ -124,6 +134,16 @@ def _series(actuals: pd.DataFrame, label: str, periods: list[int]) -> dict[int, 
     return dict(zip(periods, row, strict=True))
 
 
+def _exact(series: dict[int, Decimal]) -> dict[int, Exact]:
+    """The same values as exact numbers, converted once for every figure that reads them:
+    whole ones as integers (most are counts, and integer arithmetic is the cheapest exact
+    kind), the others as fractions."""
+    return {
+        period: int(value) if value == value.to_integral_value() else Fraction(value)
+        for period, value in series.items()
+    }
+
+
 def _scope_figures(
     *,
     target: Target,
@@ -131,7 +151,7 @@ def _scope_figures(
     period: int,
     column: pd.Series,
     city: Decimal,
-    goals: dict[str, tuple[Goal, dict[int, Decimal]]],
+    goals: dict[str, tuple[Goal, dict[int, Decimal], dict[int, Exact]]],
 ) -> list[Figure]:
     """Every district's and park's figure of one quarter: the actual and the share of the
     city; where the target is allocated to the scope, also the figures read against the
@@ -156,13 +176,14 @@ def _scope_figures(
                 share_of_city=share,
             )
         else:
-            goal, series = allocated
+            goal, series, exact = allocated
             figure = goal_figure(
                 target=target,
                 rule=rule,
                 period=period,
                 scope=str(scope),
                 series=series,
+                exact=exact,
                 goal=goal,
                 share_of_city=share,
             )
@@ -182,6 +203,10 @@ class Goal:
     value: Decimal
     threshold: Fraction  # the value that counts as achieved (approximately: 90 %)
     points: list[tuple[dt.date, Fraction]] | None  # None: the baseline is unknown
+
+    @cached_property
+    def exact_value(self) -> Fraction:
+        return Fraction(self.value)
 
     @classmethod
     def of_target(cls, target: Target, points: list[tuple[dt.date, Fraction]] | None) -> Goal:
@@ -208,9 +233,9 @@ class Goal:
 
 def _allocated_goals(
     target: Target, actuals: pd.DataFrame, periods: list[int], baseline_period: int
-) -> dict[str, tuple[Goal, dict[int, Decimal]]]:
+) -> dict[str, tuple[Goal, dict[int, Decimal], dict[int, Exact]]]:
     """The goal of each scope the target is allocated to, with the scope's actuals by
-    quarter (scopes that no longer exist are left out)."""
+    quarter (as stored, and exact); scopes that no longer exist are left out."""
     milestones = list(target.milestones.all())
     goals = {}
     for allocation in target.allocations.all():
@@ -219,7 +244,7 @@ def _allocated_goals(
         allocation.target = target  # the same object: its milestones are read once
         series = _series(actuals, allocation.scope, periods)
         goal = Goal.of_allocation(allocation, milestones, series.get(baseline_period))
-        goals[allocation.scope] = (goal, series)
+        goals[allocation.scope] = (goal, series, _exact(series))
     return goals
 
 
@@ -245,9 +270,9 @@ def planned_at(points: list[tuple[dt.date, Fraction]], day: dt.date) -> Fraction
 
 
 def status_at(
-    *, target: Target, period: int, actual: Decimal, planned: Fraction | None, goal: Goal
+    *, target: Target, period: int, actual: Exact, planned: Fraction | None, goal: Goal
 ) -> ProgressStatus | None:
-    if Fraction(actual) >= goal.threshold:
+    if actual >= goal.threshold:
         return ProgressStatus.ACHIEVED
     if period_end(period) >= target.deadline:
         return ProgressStatus.MISSED
@@ -255,7 +280,7 @@ def status_at(
         return None
     if planned == 0:
         return ProgressStatus.ON_TRACK
-    ratio = Fraction(actual) / planned
+    ratio = actual / planned
     if ratio >= 1:
         return ProgressStatus.ON_TRACK
     return ProgressStatus.AT_RISK if ratio >= Fraction(85, 100) else ProgressStatus.OFF_TRACK
@@ -266,22 +291,27 @@ def projection_at(
     target: Target,
     rule: Rule,
     period: int,
-    series: dict[int, Decimal],
+    series: dict[int, Exact],
     achieved: bool,
     goal: Goal,
 ) -> tuple[Decimal | None, int | None]:
+    """The least-squares line through the last up to 4 quarters in the window up to P,
+    read at the deadline's quarter, and the first quarter it reaches the threshold."""
     deadline_period = period_of(target.deadline)
     if period >= deadline_period:
         return None, None
-    xs = list(range(max(first_period(target), period - 3), period + 1))
-    if len(xs) < 2:
+    start = max(first_period(target), period - 3)
+    n = period - start + 1
+    if n < 2:
         return None, None
-    ys = [Fraction(series[x]) for x in xs]
-    x_mean = Fraction(sum(xs), len(xs))
-    y_mean = sum(ys, Fraction(0)) / len(ys)
-    slope = sum(
-        ((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys, strict=True)), Fraction(0)
-    ) / sum(((x - x_mean) ** 2 for x in xs), Fraction(0))
+    ys = [series[x] for x in range(start, period + 1)]
+    # Consecutive quarters: with t = x − start, x̄ = start + (n − 1)/2, Σ(x − x̄)² =
+    # n(n² − 1)/12 and Σ(x − x̄)(y − ȳ) = Σ t·y − (n − 1)/2 · Σy (exact, fewer operations).
+    total: Exact = sum(ys)
+    x_mean = Fraction(2 * start + n - 1, 2)
+    y_mean = Fraction(total, 1) / n
+    weighted: Exact = sum(t * y for t, y in enumerate(ys))
+    slope = (weighted - total * Fraction(n - 1, 2)) / Fraction(n * (n * n - 1), 12)
     at_deadline = max(y_mean + slope * (deadline_period - x_mean), Fraction(0))
     if rule.cumulative:
         at_deadline = max(at_deadline, Fraction(series[period]))
@@ -302,20 +332,24 @@ def goal_figure(
     period: int,
     scope: str,
     series: dict[int, Decimal],
+    exact: dict[int, Exact],
     goal: Goal,
     share_of_city: Decimal | None = None,
 ) -> Figure:
     """A figure read against a goal, by the same rules for the city and for an allocated
-    district or park: planned, status, percent of target and projections."""
+    district or park: planned, status, percent of target and projections (``series``: the
+    scope's actuals as stored, ``exact``: the same as fractions)."""
     actual = series[period]
     points = goal.points
     planned = planned_at(points, period_end(period)) if points is not None else None
-    status = status_at(target=target, period=period, actual=actual, planned=planned, goal=goal)
+    status = status_at(
+        target=target, period=period, actual=exact[period], planned=planned, goal=goal
+    )
     projected, attainment = projection_at(
         target=target,
         rule=rule,
         period=period,
-        series=series,
+        series=exact,
         achieved=status is ProgressStatus.ACHIEVED,
         goal=goal,
     )
@@ -326,7 +360,7 @@ def goal_figure(
         actual=actual,
         planned=round_half_away(planned, 2) if planned is not None else None,
         target_value=goal.value,
-        percent_of_target=round_half_away(100 * Fraction(actual) / Fraction(goal.value), 1)
+        percent_of_target=round_half_away(100 * exact[period] / goal.exact_value, 1)
         if goal.value
         else None,
         status=status,
