@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.schema import server_checks
 from core.security import lockout_response
 
 from .services import token_issue
@@ -38,6 +39,8 @@ class ObtainTokenView(APIView):
             400: OpenApiResponse(description="Wrong username or password."),
             429: OpenApiResponse(description="Too many attempts: locked out for a while."),
         },
+        # Whether the username and password match is the server's to say.
+        extensions=server_checks("non_field_errors"),
     )
     def post(self, request: Request) -> Response | HttpResponse:
         # django-axes keeps the failures; a locked-out username and address get its answer

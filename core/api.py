@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, parsers, permissions, status
+from rest_framework import exceptions, pagination, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,10 +33,17 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+    last_page_strings = ()
+
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        number = request.query_params.get(self.page_query_param)
+        if number == "":
+            raise exceptions.NotFound(_("Invalid page."))
+        return super().get_page_number(request, paginator)
 
     def get_page_size(self, request: Any) -> int | None:
         text = request.query_params.get(self.page_size_query_param)
-        if text is None or text == "":
+        if text is None:
             return self.page_size
         if not text.isascii() or not text.isdigit() or int(text) < 1:
             raise exceptions.ValidationError(
@@ -69,22 +76,6 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = _("The request is too large.")
     default_code = "payload_too_large"
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, with JSON nested deeper than Python can recurse refused as 400
-    (core.middleware refuses such bodies first; this holds wherever the parser is used)."""
-
-    def parse(
-        self,
-        stream: Any,
-        media_type: str | None = None,
-        parser_context: Mapping[str, Any] | None = None,
-    ) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError as error:
-            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from error
 
 
 def validation_error_to_drf(error: DjangoValidationError) -> exceptions.ValidationError:
@@ -195,6 +186,11 @@ class IdempotentPostMixin:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
         return self._dispatch_idempotent(request, key, *args, **kwargs)
 
+    def idempotency_hash(self, request: Any) -> str:
+        """What makes a retry the same request: its body (views taking large uploads hash
+        the files instead of reading the body into memory)."""
+        return hashlib.sha256(request.body or b"").hexdigest()
+
     def _dispatch_idempotent(self, request: Any, key: str, *args: Any, **kwargs: Any) -> Any:
         from rest_framework.request import Request as DRFRequest
 
@@ -205,7 +201,7 @@ class IdempotentPostMixin:
             user = None
         if not (user and user.is_authenticated):
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-        body_hash = hashlib.sha256(request.body or b"").hexdigest()
+        body_hash = self.idempotency_hash(request)
         record = IdempotencyRecord.objects.filter(user=user, key=key[:200]).first()
         if record is None:
             try:

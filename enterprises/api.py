@@ -8,12 +8,13 @@ from typing import Any
 
 import django_filters
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import IdempotentPostMixin, ReferenceDataPermission, RoleScopedViewSetMixin
+from core.schema import server_checks
 
 from . import selectors, services
 from .models import Designation, Enterprise, Provider
@@ -139,7 +140,16 @@ class EnterpriseFilter(django_filters.FilterSet):
         fields = ["district", "park", "segment", "is_key", "above_scale"]
 
 
+# Checked by the server against the data: the code's check digit and that it is new (and
+# never changed), the codes of the district, park and segment, the park's district, dates.
+ENTERPRISE_CHECKS = server_checks("uscc", "district", "park", "segment", "active_until")
+
+
 @extend_schema(responses={200: EnterpriseSerializer, **ERRORS})
+@extend_schema_view(
+    update=extend_schema(extensions=ENTERPRISE_CHECKS),
+    partial_update=extend_schema(extensions=ENTERPRISE_CHECKS),
+)
 class EnterpriseViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -163,7 +173,7 @@ class EnterpriseViewSet(
         self.kwargs["uscc"] = uscc_normalise(self.kwargs["uscc"])
         return super().get_object()  # type: ignore[no-any-return]
 
-    @extend_schema(responses={201: EnterpriseSerializer, **ERRORS})
+    @extend_schema(responses={201: EnterpriseSerializer, **ERRORS}, extensions=ENTERPRISE_CHECKS)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -182,7 +192,17 @@ class EnterpriseViewSet(
         return Response(self.get_serializer(enterprise).data)
 
 
+PROVIDER_CHECKS = server_checks("uscc", "district", "enterprises")
+
+
 @extend_schema(responses={200: ProviderSerializer, **ERRORS})
+@extend_schema_view(
+    partial_update=extend_schema(
+        request=ProviderWriteSerializer,
+        responses={200: ProviderSerializer, **ERRORS},
+        extensions=PROVIDER_CHECKS,
+    )
+)
 class ProviderViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -207,12 +227,20 @@ class ProviderViewSet(
         serializer.is_valid(raise_exception=True)
         return _flatten(serializer.validated_data)
 
-    @extend_schema(request=ProviderWriteSerializer, responses={201: ProviderSerializer, **ERRORS})
+    @extend_schema(
+        request=ProviderWriteSerializer,
+        responses={201: ProviderSerializer, **ERRORS},
+        extensions=PROVIDER_CHECKS,
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         provider = services.provider_create(by=request.user, **self._body(request, partial=False))
         return Response(self.get_serializer(provider).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ProviderWriteSerializer, responses={200: ProviderSerializer, **ERRORS})
+    @extend_schema(
+        request=ProviderWriteSerializer,
+        responses={200: ProviderSerializer, **ERRORS},
+        extensions=PROVIDER_CHECKS,
+    )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         provider = self.get_object()
         data = self._body(request, partial=True)
@@ -253,7 +281,12 @@ class DesignationViewSet(
     def scoped_queryset(self, user: Any) -> Any:
         return selectors.designation_list(user=user)
 
-    @extend_schema(responses={201: DesignationSerializer, **ERRORS})
+    @extend_schema(
+        responses={201: DesignationSerializer, **ERRORS},
+        extensions=server_checks(
+            "kind", "enterprise", "park", "provider", "granted_on", "revoked_on"
+        ),
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -262,7 +295,9 @@ class DesignationViewSet(
         return Response(self.get_serializer(designation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=DesignationPatchSerializer, responses={200: DesignationSerializer, **ERRORS}
+        request=DesignationPatchSerializer,
+        responses={200: DesignationSerializer, **ERRORS},
+        extensions=server_checks("granted_on", "revoked_on"),
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         designation = self.get_object()

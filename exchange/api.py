@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.core.validators import RegexValidator
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +25,7 @@ from rest_framework.views import APIView
 
 from core import policies
 from core.api import IdempotentPostMixin, PolicyPermission
+from core.schema import PERIOD_PATTERN, SCOPE_PATTERN, server_checks
 from targets.periods import PeriodError, period_format, period_parse
 
 from . import selectors, services
@@ -49,10 +51,14 @@ class CanExport(PolicyPermission):
 
 class ExportRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
     period = serializers.CharField(
-        required=False, allow_blank=True, help_text="YYYYQn; the latest with figures when absent"
+        required=False,
+        allow_blank=True,
+        validators=[RegexValidator(f"^({PERIOD_PATTERN[1:-1]})?$")],
+        help_text="YYYYQn; the latest with figures when absent",
     )
     scope = serializers.CharField(
         required=False,
+        validators=[RegexValidator(f"^({SCOPE_PATTERN[1:-1]})?$")],
         allow_blank=True,
         help_text="city | district:CODE | park:CODE; a park manager's own park when absent",
     )
@@ -146,7 +152,9 @@ class ExportListView(IdempotentPostMixin, APIView):
     permission_classes = [CanExport]
 
     @extend_schema(
-        request=ExportRequestSerializer, responses={202: ExportCreatedSerializer, **ERRORS}
+        request=ExportRequestSerializer,
+        responses={202: ExportCreatedSerializer, **ERRORS},
+        extensions=server_checks("period", "scope"),
     )
     def post(self, request: Request) -> Response:
         """Ask for the programme workbook of a quarter and scope; it is built in the
@@ -162,7 +170,12 @@ class ExportListView(IdempotentPostMixin, APIView):
         )
         return Response({"id": export.pk}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={200: ExportSerializer(many=True), **ERRORS})
+    @extend_schema(
+        responses={
+            200: inline_serializer("ExportList", {"results": ExportSerializer(many=True)}),
+            **ERRORS,
+        }
+    )
     def get(self, request: Request) -> Response:
         """The user's recent exports, newest first."""
         exports = selectors.export_list(user=request.user)
@@ -182,7 +195,13 @@ class ExportDetailView(APIView):
 class ExportDownloadView(APIView):
     permission_classes = [CanExport]
 
-    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY, **ERRORS})
+    @extend_schema(
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            **ERRORS,
+        }
+    )
     def get(self, request: Request, pk: int) -> FileResponse:
         """The workbook (.xlsx), for its requester and officials only."""
         return export_file_response(_export_or_404(request, pk))

@@ -18,7 +18,12 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -27,7 +32,8 @@ from rest_framework.views import APIView
 
 from core import policies
 from core.api import IdempotentPostMixin
-from targets.periods import PeriodError
+from core.schema import ErrorSerializer, period_parameter, server_checks
+from targets.periods import PeriodError, period_parse
 
 from . import import_services
 from .importing.downloads import XLSX_TYPE, template_period, template_response
@@ -65,6 +71,17 @@ class ImportResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
     errors = ImportErrorSerializer(many=True)  # type: ignore[assignment]
 
 
+class FileErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    file = serializers.ListField(child=serializers.CharField())
+
+
+IMPORT_REFUSED = PolymorphicProxySerializer(
+    component_name="ImportRefused",
+    serializers=[ImportResultSerializer, FileErrorSerializer, ErrorSerializer],
+    resource_type_field_name=None,
+)
+
+
 class ImportUploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
     file = serializers.FileField(help_text=".xlsx or .csv (UTF-8 or GBK/GB18030)")
     dry_run = serializers.BooleanField(required=False, default=False)
@@ -83,11 +100,16 @@ class ImportView(IdempotentPostMixin, APIView):
         responses={
             200: ImportResultSerializer,
             400: OpenApiResponse(
-                ImportResultSerializer,
-                description="Row errors (nothing saved), or {file: [message]}",
+                IMPORT_REFUSED,
+                description="Row errors (nothing saved), {file: [message]} for a file that "
+                "cannot be read, or {detail} for a body that cannot be",
             ),
             403: OpenApiResponse(description="Only officials import"),
         },
+        # Whether a file is a spreadsheet, and what its rows say, is the server's to check.
+        extensions=server_checks(
+            "file", "created", "updated", "unchanged", "skipped", "rows", "dry_run", "errors"
+        ),
     )
     def post(self, request: Request) -> Response:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -164,16 +186,20 @@ class ImportTemplateView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "period", OpenApiTypes.STR, description="reports: the quarter, e.g. 2024Q4"
-            )
+                "kind", str, OpenApiParameter.PATH, enum=sorted(import_services.KINDS)
+            ),
+            period_parameter("reports: the quarter, e.g. 2024Q4"),
         ],
-        responses={(200, XLSX_TYPE): OpenApiTypes.BINARY, 400: OpenApiResponse()},
+        responses={(200, XLSX_TYPE): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, kind: str) -> HttpResponse:
         if kind not in import_services.KINDS:
             raise exceptions.NotFound()
+        text = request.query_params.get("period")
         try:
-            period = template_period(kind, request.query_params.get("period"))
+            if text:
+                period_parse(text)  # a quarter, whichever the kind (reports' alone use it)
+            period = template_period(kind, text)
         except PeriodError as error:
             raise exceptions.ValidationError({"period": [str(error)]}) from error
         return template_response(kind, period=period)

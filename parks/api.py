@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import IdempotentPostMixin, ReferenceDataPermission
+from core.schema import server_checks
 from targets.models import District
 
 from .models import Park
@@ -27,6 +29,16 @@ class ParkSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         extra_kwargs = {"code": {"validators": []}}
 
 
+# Checked by the server against the data: a new code, never changed; a known district,
+# which a park with enterprises keeps.
+PARK_CHECKS = server_checks("code", "district")
+
+
+@extend_schema_view(
+    create=extend_schema(extensions=PARK_CHECKS),
+    update=extend_schema(extensions=PARK_CHECKS),
+    partial_update=extend_schema(extensions=PARK_CHECKS),
+)
 class ParkViewSet(
     IdempotentPostMixin,
     mixins.ListModelMixin,

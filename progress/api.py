@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from core import policies
 from core.api import IdempotentPostMixin, OfficialOnly, PolicyPermission
+from core.schema import period_parameter, scope_parameter, server_checks
 from parks.selectors import scope_resolve
 from targets.fields import PeriodSerializerField
 from targets.models import Target
@@ -135,19 +136,18 @@ class _ProgressView(APIView):
         return target
 
 
-SCOPE_PARAM = OpenApiParameter(
-    "scope", OpenApiTypes.STR, description="city | district:CODE | park:CODE | all"
-)
+SCOPE_PARAM = scope_parameter("city | district:CODE | park:CODE (default: the user's own)")
 
 
 class ProgressListView(_ProgressView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("period", OpenApiTypes.STR, description="YYYYQn; latest when absent"),
+            period_parameter("YYYYQn; latest when absent"),
             OpenApiParameter("target", OpenApiTypes.STR, description="target code"),
-            SCOPE_PARAM,
+            scope_parameter("city | district:CODE | park:CODE | all", all_scopes=True),
         ],
         responses={200: FigureListSerializer, **ERRORS},
+        extensions=server_checks("scope", "target"),
     )
     def get(self, request: Request) -> Response:
         """Figures per target for a quarter and scope (default: the city, latest quarter)."""
@@ -163,7 +163,11 @@ class ProgressListView(_ProgressView):
 
 
 class ProgressSeriesView(_ProgressView):
-    @extend_schema(parameters=[SCOPE_PARAM], responses={200: FigureListSerializer, **ERRORS})
+    @extend_schema(
+        parameters=[SCOPE_PARAM],
+        responses={200: FigureListSerializer, **ERRORS},
+        extensions=server_checks("scope"),
+    )
     def get(self, request: Request, code: str) -> Response:
         """A target's quarterly series in one scope, for charts."""
         target = self.target(code)
@@ -180,8 +184,9 @@ class ProgressSeriesView(_ProgressView):
 
 class ProgressEvidenceView(_ProgressView):
     @extend_schema(
-        parameters=[OpenApiParameter("period", OpenApiTypes.STR), SCOPE_PARAM],
+        parameters=[period_parameter("YYYYQn; the last ended by default"), SCOPE_PARAM],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
+        extensions=server_checks("scope"),
     )
     def get(self, request: Request, code: str) -> Response:
         """What a figure is made of: designations, de-duplicated items with every report
@@ -269,7 +274,12 @@ class PublicationListView(IdempotentPostMixin, APIView):
         """Every version of every published quarter, newest first."""
         return Response({"results": [publication_json(p) for p in selectors.publication_list()]})
 
-    @extend_schema(request=PublicationSerializer, responses={201: PublicationSerializer, **ERRORS})
+    @extend_schema(
+        request=PublicationSerializer,
+        responses={201: PublicationSerializer, **ERRORS},
+        # A quarter that has ended and whose figures have been computed.
+        extensions=server_checks("period"),
+    )
     def post(self, request: Request) -> Response:
         """Publish a quarter that has ended: its city figures are frozen as a new version."""
         given = PublicationSerializer(data=request.data)
@@ -287,11 +297,7 @@ class PublicProgressView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "period", OpenApiTypes.STR, description="YYYYQn; the latest published when absent"
-            )
-        ],
+        parameters=[period_parameter("YYYYQn; the latest published when absent")],
         responses={200: PublicProgressSerializer, 400: ERRORS[400], 404: ERRORS[404]},
         auth=[],
     )

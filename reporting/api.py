@@ -18,7 +18,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,6 +25,8 @@ from rest_framework.views import APIView
 from accounts.models import User
 from core import policies
 from core.api import Conflict, IdempotentPostMixin, PolicyPermission
+from core.parsers import JSONParser
+from core.schema import period_parameter, scope_parameter, server_checks
 from enterprises.models import Enterprise
 from enterprises.uscc import uscc_normalise
 from parks.selectors import scope_resolve
@@ -61,6 +62,8 @@ T = TypeVar("T")
 class _StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Refuses fields it does not know instead of silently dropping them (mass assignment)."""
 
+    refuses_unknown_fields = True  # the schema says additionalProperties: false
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields) - self.tolerated(data))
@@ -74,13 +77,71 @@ class _StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
         return set()
 
 
+# What the schema says of a report's items and metric values; the server checks the rest
+# against the catalogue (x-server-checks): known kinds and codes, each metric's type and
+# range, dates within the quarter, no item twice.
+ITEM_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["kind", "identifier", "date"],
+    "properties": {
+        "kind": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 50,
+            "description": "An item kind's code (GET /api/v1/item-kinds/)",
+        },
+        "identifier": {"type": "string", "minLength": 1, "maxLength": 200},
+        "title": {"type": "string", "maxLength": 300},
+        "date": {"type": "string", "format": "date", "description": "Not after the quarter"},
+        "attributes": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "nullable": True},
+            "description": "The kind's attributes (GET /api/v1/item-kinds/), by name",
+        },
+        "evidence_url": {"type": "string", "format": "uri", "maxLength": 500},
+    },
+}
+METRIC_VALUE_SCHEMA = {
+    "anyOf": [
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "string", "maxLength": 40, "description": "A number written as text"},
+    ],
+    "nullable": True,
+}
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "maxItems": 500,
+        "items": ITEM_SCHEMA,
+        "description": "Itemised achievements, at most 500",
+    }
+)
+class ItemsField(serializers.ListField):  # type: ignore[type-arg]
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": METRIC_VALUE_SCHEMA,
+        "description": "Values by metric code (GET /api/v1/metrics/); null or absent: not reported",
+    }
+)
+class MetricsField(serializers.DictField):  # type: ignore[type-arg]
+    pass
+
+
 class SubmissionWriteSerializer(_StrictSerializer):
     enterprise = serializers.CharField(
         required=False, help_text=gettext_lazy("USCC; a reporter's own enterprise by default")
     )
     period = PeriodSerializerField(help_text=gettext_lazy("Quarter as YYYYQn, e.g. 2024Q1"))
-    metrics = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
-    items = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
+    metrics = MetricsField(child=serializers.JSONField(), required=False, default=dict)
+    items = ItemsField(child=serializers.JSONField(), required=False, default=list)
 
 
 class SubmissionUpdateSerializer(SubmissionWriteSerializer):
@@ -285,7 +346,14 @@ class SubmissionViewSet(
     def _reply(self, submission: Submission, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(submission).data, status=code)
 
-    @extend_schema(responses={200: SubmissionSerializer(many=True), **ERRORS})
+    @extend_schema(
+        parameters=[
+            period_parameter(),
+            OpenApiParameter("late", str, enum=["true", "false", "1", "0", "yes", "no"]),
+        ],
+        responses={200: SubmissionSerializer(many=True), **ERRORS},
+        extensions=server_checks("district", "park"),
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -296,6 +364,7 @@ class SubmissionViewSet(
     @extend_schema(
         request=SubmissionWriteSerializer,
         responses={201: SubmissionSerializer, **ERRORS, **CONFLICT},
+        extensions=server_checks("enterprise", "period", "metrics", "items"),
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = SubmissionWriteSerializer(data=request.data)
@@ -314,6 +383,7 @@ class SubmissionViewSet(
     @extend_schema(
         request=SubmissionUpdateSerializer,
         responses={200: SubmissionSerializer, **ERRORS, **CONFLICT},
+        extensions=server_checks("enterprise", "period", "metrics", "items"),
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         submission = self.get_object()
@@ -407,7 +477,7 @@ class SubmissionViewSet(
         return self._transition(request, services.submission_reopen, with_comment=True)
 
     @extend_schema(responses={200: ReviewAidSerializer, **ERRORS})
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def review(self, request: Request, pk: str | None = None) -> Response:
         """Review aids: each metric beside the previous approved quarter, and for officials
         the outlier flags (reviewers' statistics are not shown to the enterprise)."""
@@ -421,7 +491,7 @@ class SubmissionViewSet(
         return Response(ReviewAidSerializer({"flags": flags, **previous}).data)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True), **ERRORS})
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         """The audit trail: who did what when, with every field and metric old → new."""
         entries = selectors.submission_history(submission=self.get_object())
@@ -433,18 +503,11 @@ class CompletenessView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "period",
-                OpenApiTypes.STR,
-                description="Quarter, e.g. 2024Q1; the last ended by default",
-            ),
-            OpenApiParameter(
-                "scope",
-                OpenApiTypes.STR,
-                description="city | district:CODE | park:CODE (default: the user's own)",
-            ),
+            period_parameter("Quarter, e.g. 2024Q1; the last ended by default"),
+            scope_parameter("city | district:CODE | park:CODE (default: the user's own)"),
         ],
         responses={200: CompletenessSerializer, **ERRORS},
+        extensions=server_checks("scope"),
     )
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]

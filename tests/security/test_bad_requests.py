@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from rest_framework import exceptions
 
-from core.api import JSONParser
+from core.parsers import JSONParser
 from enterprises.models import Designation, Enterprise, Provider
 from parks.models import Park
 from reporting.models import Submission
