@@ -36,6 +36,7 @@ from targets.periods import today
 
 from .. import services
 from ..models import RollupRun
+from . import allocations
 from .common import target_or_404, target_url, targets
 
 RECENT_RUNS = 10
@@ -572,4 +573,5 @@ urlpatterns: list[URLPattern] = [
     path(
         "milestones/<str:code>/<int:pk>/delete/", milestone_delete, name="manage-milestone-delete"
     ),
+    *allocations.urlpatterns,
 ]

@@ -50,14 +50,15 @@ from parks.models import Park
 from reporting.models import Item, MetricValue, Submission
 from reporting.selectors import Completeness, completeness
 from targets.models import District, Target
-from targets.periods import period_due_on, period_end
+from targets.periods import period_due_on, period_end, period_format
 from targets.scopes import CITY, Scope, ScopeKind
 
 from ..arithmetic import share_round
 from ..charts import BRAND, INK, SEQUENCE, base_layout, figure_dict
-from ..models import Snapshot
+from ..models import ProgressStatus, Snapshot
+from .allocations import goal_target
 from .common import QuarterChoice, quarter_choice, scope_or_404, scope_url, target_url, targets
-from .overview import GROUP_LABELS
+from .overview import GROUP_LABELS, SPARK_QUARTERS, Card
 
 Status = Submission.Status
 DESIGNATIONS_PER_PAGE = 20
@@ -92,6 +93,24 @@ PURPLE = SEQUENCE[1]
 # The heat map's colours: light to a medium blue, so that dark text stays readable on every
 # cell (#6baed6 against the ink keeps a contrast above 6:1).
 HEAT_SCALE = [[0.0, "#f7fbff"], [0.5, "#c6dbef"], [1.0, "#6baed6"]]
+# Statuses ranked from worst to best, and light tints of their colours for the heat map (the
+# icon and the words in each cell say the status; the colour is only a third cue).
+STATUS_RANK = {
+    ProgressStatus.MISSED: 0,
+    ProgressStatus.OFF_TRACK: 1,
+    ProgressStatus.AT_RISK: 2,
+    ProgressStatus.ON_TRACK: 3,
+    ProgressStatus.ACHIEVED: 4,
+}
+STATUS_SCALE = [
+    [0.0, "#f6d3cf"],
+    [0.25, "#fadfcc"],
+    [0.5, "#fcefc7"],
+    [0.75, "#d7e8f8"],
+    [1.0, "#d3eedb"],
+]
+STATUS_ICONS = {"missed": "✗", "off_track": "↘", "at_risk": "⚠", "on_track": "↗", "achieved": "✓"}
+MEASURES = ("share", "actual", "status")
 
 
 # --- the scope page ---------------------------------------------------------------------
@@ -164,6 +183,40 @@ def target_plans(
         url = target_url(target.code, scope=str(scope), period=label)
         group.rows.append(TargetRow(target, mine.get(target.pk), city.get(target.pk), url))
     return list(plans.values())
+
+
+def allocated_cards(
+    scope: Scope, period: int | None, chosen: list[Target], mine: dict[int, Snapshot]
+) -> list[Card]:
+    """The targets allocated to the scope, as the overview shows the city's: the actual
+    against the allocated value, the bar to the planned value, the status, the last quarters
+    and the projection in words (one query for the series, none without an allocation)."""
+    allocated = [t for t in chosen if t.pk in mine and mine[t.pk].target_value is not None]
+    if period is None or not allocated:
+        return []
+    series: dict[int, list[tuple[int, Decimal]]] = {t.pk: [] for t in allocated}
+    rows = (
+        Snapshot.objects.filter(
+            scope=str(scope),
+            target_id__in=list(series),
+            period__gt=period - SPARK_QUARTERS,
+            period__lte=period,
+        )
+        .order_by("period")
+        .values_list("target_id", "period", "actual")
+    )
+    for target_id, quarter, actual in rows:
+        series[target_id].append((quarter, actual))
+    label = period_format(period)
+    return [
+        Card(
+            target=goal_target(t, mine[t.pk].target_value),
+            figure=mine[t.pk],
+            series=series[t.pk],
+            url=target_url(t.code, scope=str(scope), period=label),
+        )
+        for t in allocated
+    ]
 
 
 def _share_chart(
@@ -516,8 +569,10 @@ def _scope_page(request: HttpRequest, scope: Scope) -> HttpResponse:
         "choice": choice,
         "plans": target_plans(chosen, mine, city, scope, choice.label),
         "has_allocations": any(
-            f.planned is not None or f.status is not None for f in mine.values()
+            f.target_value is not None or f.planned is not None or f.status is not None
+            for f in mine.values()
         ),
+        "cards": allocated_cards(scope, period, chosen, mine),
         "share_chart": _share_chart(chosen, mine, city),
         "compare_url": (
             f"{reverse('progress:compare')}?level={scope.kind.value}&period={choice.label}"
@@ -591,7 +646,13 @@ class Cell:
     actual: Decimal | None
     share: Decimal | None
     behind: bool  # share of city below the scope's share of the city's active enterprises
-    text: str = ""  # the number the page shows (actual or share, as the measure says)
+    text: str = ""  # what the page shows (actual, share or status, as the measure says)
+    status: str | None = None  # where the target is allocated to the scope
+
+    @property
+    def rank(self) -> int | None:
+        """The status from worst (0, missed) to best (4, achieved); None without one."""
+        return STATUS_RANK.get(ProgressStatus(self.status)) if self.status else None
 
 
 @dataclass
@@ -649,13 +710,13 @@ def compare_rows(
             (Scope.district(d.code, d.name_zh, d.name_en), "")
             for d in District.objects.order_by("code")
         ]
-    figures: dict[tuple[str, int], tuple[Decimal, Decimal | None]] = {}
+    figures: dict[tuple[str, int], tuple[Decimal, Decimal | None, str | None]] = {}
     counts: dict[str, int] = {}
     if period is not None:
         rows = Snapshot.objects.filter(
             period=period, scope__startswith=f"{level.value}:"
-        ).values_list("scope", "target_id", "actual", "share_of_city")
-        figures = {(s, t): (a, share) for s, t, a, share in rows}
+        ).values_list("scope", "target_id", "actual", "share_of_city", "status")
+        figures = {(s, t): (a, share, status) for s, t, a, share, status in rows}
         field_name = "park__code" if level is ScopeKind.PARK else "district__code"
         for code, n in (
             Enterprise.objects.active_on(period_end(period))
@@ -673,24 +734,34 @@ def compare_rows(
     )
     # Targets no district (park) has any part of (a programme or, for parks, a provider
     # designation) flag no one.
-    attributed = {t for (_s, t), (_a, share) in figures.items() if share}
+    attributed = {t for (_s, t), (_a, share, _status) in figures.items() if share}
     result = []
     for scope, district in scopes:
         n = counts.get(str(scope), 0)
         enterprise_share = share_round(n, total) if total else None
         cells = []
         for target in chosen:
-            actual, share = figures.get((str(scope), target.pk), (None, None))
+            actual, share, status = figures.get((str(scope), target.pk), (None, None, None))
             behind = (
                 target.pk in attributed
                 and share is not None
                 and enterprise_share is not None
                 and share < enterprise_share
             )
-            text = num(actual) if measure == "actual" else pct(share)
-            cells.append(Cell(target, actual, share, behind, text))
+            if measure == "status":
+                text = _status_words(status)
+            else:
+                text = num(actual) if measure == "actual" else pct(share)
+            cells.append(Cell(target, actual, share, behind, text, status))
         result.append(CompareRow(scope, scope.label, None, district, n, enterprise_share, cells))
     return result
+
+
+def _status_words(status: str | None) -> str:
+    """A status as its icon and words ("—" without one: the target is not allocated)."""
+    if not status:
+        return "—"
+    return f"{STATUS_ICONS[status]} {ProgressStatus(status).label}"
 
 
 def _compare_sort(request: HttpRequest, chosen: list[Target]) -> Sort:
@@ -715,8 +786,10 @@ def _sorted(rows: list[CompareRow], sort: Sort, measure: str) -> list[CompareRow
         return rows
     index = next(i for i, c in enumerate(rows[0].cells) if c.target.code == sort.key)
 
-    def value(row: CompareRow) -> Decimal | None:
+    def value(row: CompareRow) -> Decimal | int | None:
         cell = row.cells[index]
+        if measure == "status":
+            return cell.rank
         return cell.actual if measure == "actual" else cell.share
 
     present = [r for r in rows if value(r) is not None]
@@ -741,10 +814,25 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
     z: list[list[float | None]] = []
     text: list[list[str]] = []
     hover: list[list[str]] = []
+    status_words = _("%(scope)s · %(target)s<br>status: %(status)s · actual %(actual)s")
     for row in rows:
         z_row: list[float | None] = []
         hover_row: list[str] = []
         for i, cell in enumerate(row.cells):
+            if measure == "status":
+                z_row.append(None if cell.rank is None else float(cell.rank))
+                hover_row.append(
+                    status_words
+                    % {
+                        "scope": row.label,
+                        "target": names[i],
+                        "status": ProgressStatus(cell.status).label
+                        if cell.status
+                        else _("not allocated"),
+                        "actual": num(cell.actual),
+                    }
+                )
+                continue
             if measure == "actual":
                 top = highest[i]
                 z_row.append(
@@ -762,7 +850,10 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
             }
             hover_row.append(f"{line}<br>▼ {behind_words}" if cell.behind else line)
         z.append(z_row)
-        text.append([cell.text.rstrip("%") for cell in row.cells])
+        if measure == "status":
+            text.append([STATUS_ICONS.get(cell.status or "", "") for cell in row.cells])
+        else:
+            text.append([cell.text.rstrip("%") for cell in row.cells])
         hover.append(hover_row)
     colour_title = (
         _("Percent of the highest for the target")
@@ -773,6 +864,19 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
     # that the laggards stand out among them too.
     largest = max((v for z_row in z for v in z_row if v is not None), default=0.0)
     zmax = 100.0 if measure == "actual" else max(1.0, min(100.0, largest))
+    colour_bar: dict[str, Any] = {
+        "title": {"text": colour_title, "side": "right"},
+        "thickness": 12,
+    }
+    scale: list[list[Any]] = HEAT_SCALE
+    if measure == "status":
+        zmax, scale = 4.0, STATUS_SCALE
+        colour_bar = {
+            "title": {"text": _("Status"), "side": "right"},
+            "thickness": 12,
+            "tickvals": list(STATUS_RANK.values()),
+            "ticktext": [str(status.label) for status in STATUS_RANK],
+        }
     heat = {
         "type": "heatmap",
         "z": z,
@@ -783,12 +887,12 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
         "textfont": {"color": INK, "size": 11},
         "hovertext": hover,
         "hoverinfo": "text",
-        "colorscale": HEAT_SCALE,
+        "colorscale": scale,
         "zmin": 0,
         "zmax": zmax,
         "xgap": 1,
         "ygap": 1,
-        "colorbar": {"title": {"text": colour_title, "side": "right"}, "thickness": 12},
+        "colorbar": colour_bar,
     }
     layout = base_layout(height=140 + 26 * len(rows))
     layout["hovermode"] = "closest"
@@ -825,7 +929,8 @@ def comparison(request: HttpRequest) -> Comparison:
     """Every district (or park) with its figure for every target, in the order asked."""
     choice = quarter_choice(request)
     level = ScopeKind.PARK if request.GET.get("level") == "park" else ScopeKind.DISTRICT
-    measure = "actual" if request.GET.get("measure") == "actual" else "share"
+    asked = request.GET.get("measure")
+    measure = asked if asked in MEASURES else "share"
     chosen = list(targets())
     rows = compare_rows(level, choice.period, chosen, measure)
     sort = _compare_sort(request, chosen)
@@ -853,6 +958,10 @@ def compare_page(request: HttpRequest) -> HttpResponse:
         "sort": sort,
         "heatmap": _heatmap(rows, chosen, measure) if choice.period is not None else None,
         "level_choices": [("district", _("Districts")), ("park", _("Parks"))],
-        "measure_choices": [("share", _("Share of city")), ("actual", _("Actual"))],
+        "measure_choices": [
+            ("share", _("Share of city")),
+            ("actual", _("Actual")),
+            ("status", _("Status (allocated targets)")),
+        ],
     }
     return render(request, "progress/compare.html", context)

@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from math import ceil
 from typing import Any, cast, overload
 
@@ -37,17 +38,19 @@ from enterprises.models import Enterprise
 from parks.selectors import scopes_all
 from reporting.models import Submission
 from reporting.selectors import submission_list
-from targets.models import RecomputeRequest, Target
+from targets.models import Allocation, RecomputeRequest, Target
 from targets.periods import period_end, period_format, period_of
 from targets.rules import RuleKind
 from targets.scopes import Scope, ScopeError, ScopeKind
 
 from .. import charts
-from ..arithmetic import share_round
+from ..allocations import Level, allocation_for, allocation_levels, allocation_list
+from ..arithmetic import round_half_away, share_round
 from ..models import Snapshot
 from ..presenters import FigureJSON, figure_json
 from ..rules import EnterpriseSplit, FlagEverCount, ItemDistinct, Rule, rule_for
 from ..selectors import snapshot_series
+from .allocations import allocation_baseline, allocation_milestones, goal_target
 from .common import QuarterChoice, quarter_choice, scope_url, target_or_404
 from .overview import projection_words
 
@@ -250,30 +253,37 @@ def _label(value: Decimal | float | int | None) -> str:
     return num(value)
 
 
-def _baseline(target: Target, points: list[Point]) -> Decimal | None:
-    """The baseline's value. "actual": the city's actual in the baseline quarter; when that
-    quarter has no stored figure (it precedes ``counts_from``), the planned line read at the
-    baseline date, which passes through the baseline point by definition (DOMAIN.md)."""
+def _baseline(
+    target: Target,
+    points: list[Point],
+    milestones: list[tuple[dt.date, Decimal]] | None = None,
+) -> Decimal | None:
+    """The baseline's value. "actual": the scope's actual in the baseline quarter (the
+    city's, or an allocated district's or park's own); when that quarter has no stored
+    figure (it precedes ``counts_from``), the planned line read at the baseline date, which
+    passes through the baseline point by definition (DOMAIN.md). ``milestones``: the ones
+    the scope's planned line runs through (the city's by default)."""
     if target.baseline_value is not None:
         return target.baseline_value
     quarter = period_of(target.baseline_date)
     for point in points:
         if point.period == quarter:
             return point.snapshot.actual
-    milestones = list(target.milestones.all())
+    if milestones is None:
+        milestones = [(m.date, m.value) for m in target.milestones.all()]
     planned = [p for p in points if p.snapshot.planned is not None]
     if not milestones or not planned:
         return None
-    first, start = milestones[0], target.baseline_date
+    (first_date, first_value), start = milestones[0], target.baseline_date
     point = planned[0]
     end = period_end(point.period)
     if end <= start:
         return point.snapshot.planned
-    span = (first.date - start).days
-    if span <= 0 or end >= first.date:
+    span = (first_date - start).days
+    if span <= 0 or end >= first_date:
         return None
     t = Decimal((end - start).days) / Decimal(span)
-    value = (point.snapshot.planned - first.value * t) / (1 - t)  # type: ignore[operator]
+    value = (point.snapshot.planned - first_value * t) / (1 - t)  # type: ignore[operator]
     places = 0 if _is_whole(target) else 1 if target.rule_kind == RuleKind.FLAG_LATEST_SHARE else 2
     return value.quantize(Decimal(1).scaleb(-places))
 
@@ -283,7 +293,11 @@ def _is_whole(target: Target) -> bool:
 
 
 def _series_chart(
-    target: Target, scope: Scope, points: list[Point], chosen: Point | None
+    target: Target,
+    scope: Scope,
+    points: list[Point],
+    chosen: Point | None,
+    allocation: Allocation | None = None,
 ) -> dict[str, Any]:
     """Actual by quarter (solid), planned (dotted), the baseline and milestones (labelled
     diamonds), the final target (a horizontal line), the deadline (a vertical line), the
@@ -317,7 +331,9 @@ def _series_chart(
         )
     spread = [*xs, target.deadline.isoformat()]
     if scope.is_city:
-        spread += _mark_traces(data, target, points)
+        spread += _mark_traces(data, _city_marks(target, points))
+    elif allocation is not None:
+        spread += _mark_traces(data, _allocation_marks(target, allocation, points))
     target_value = _target_value(points, chosen)
     spread += _projection_traces(data, target, chosen, target_value)
     if target_value is not None:
@@ -350,12 +366,34 @@ def _target_value(points: list[Point], chosen: Point | None) -> Decimal | None:
     return points[-1].snapshot.target_value if points else None
 
 
-def _mark_traces(data: list[dict[str, Any]], target: Target, points: list[Point]) -> list[str]:
-    """The baseline (an open diamond) and the milestones (diamonds), labelled "2024: 6";
-    returns their x values."""
-    marks = [(target.baseline_date, _baseline(target, points), True)] + [
+Mark = tuple[dt.date, Decimal | None, bool]  # date, value, whether it is the baseline
+
+
+def _city_marks(target: Target, points: list[Point]) -> list[Mark]:
+    return [(target.baseline_date, _baseline(target, points), True)] + [
         (m.date, m.value, False) for m in target.milestones.all()
     ]
+
+
+def _allocation_marks(target: Target, allocation: Allocation, points: list[Point]) -> list[Mark]:
+    """An allocated scope's baseline and milestones: its own, or the city's scaled."""
+    milestones = allocation_milestones(allocation)
+    return [(target.baseline_date, _scope_baseline(target, allocation, points), True)] + [
+        (day, value, False) for day, value in milestones
+    ]
+
+
+def _scope_baseline(target: Target, allocation: Allocation, points: list[Point]) -> Decimal | None:
+    """An allocated scope's baseline: numeric (scaled, or as it is with own milestones), or
+    its own actual then."""
+    if target.baseline_value is not None:
+        return allocation_baseline(allocation)
+    return _baseline(target, points, allocation_milestones(allocation))
+
+
+def _mark_traces(data: list[dict[str, Any]], marks: list[Mark]) -> list[str]:
+    """The baseline (an open diamond) and the milestones (diamonds), labelled "2024: 6";
+    returns their x values."""
     xs: list[str] = []
     for baseline in (True, False):
         shown = [(d, v) for d, v, b in marks if b is baseline and v is not None]
@@ -521,6 +559,10 @@ class Place:
     actual: Decimal
     share: Decimal | None
     url: str | None
+    # Where the target is allocated to the scope (None elsewhere):
+    target_value: Decimal | None = None
+    percent: Decimal | None = None
+    status: str | None = None
 
     @property
     def label(self) -> str:
@@ -548,8 +590,13 @@ def breakdown_places(
             actual=actual,
             share=share,
             url=scope_url(user, known[text], period=label),
+            target_value=value,
+            percent=percent,
+            status=status,
         )
-        for text, actual, share in rows.values_list("scope", "actual", "share_of_city")
+        for text, actual, share, value, percent, status in rows.values_list(
+            "scope", "actual", "share_of_city", "target_value", "percent_of_target", "status"
+        )
         if text in known and policies.scope_allowed(user, known[text])
     ]
     columns: dict[str, tuple[str, ...]] = {
@@ -585,6 +632,13 @@ def _breakdown(
         ("actual", _("Actual") + (f" ({unit})" if unit else ""), True),
         ("share", _("Share of city"), True),
     ]
+    allocated = any(p.target_value is not None for p in places)
+    if allocated:
+        header_columns += [
+            (None, _("Allocated target"), True),
+            (None, _("% of target"), True),
+            (None, _("Status"), False),
+        ]
     tables = {}
     for name, chosen, anchor in (
         ("districts", districts, "districts-title"),
@@ -626,6 +680,7 @@ def _breakdown(
         "parks_charted": PARKS_CHARTED,
         "park_count": len(parks),
         "own": policies.own_scope(request.user),
+        "allocated": allocated,
     }
 
 
@@ -1080,7 +1135,7 @@ def _summary(target: Target, figure: FigureJSON | None, point: Point | None) -> 
     scope); nothing for a district or park without one."""
     if point is None or figure is None or figure["target_value"] is None:
         return ""
-    return projection_words(target, point.snapshot)
+    return projection_words(goal_target(target, point.snapshot.target_value), point.snapshot)
 
 
 @dataclass
@@ -1097,6 +1152,8 @@ class TargetView:
     points: list[Point]
     period: int | None
     point: Point | None
+    # The target's allocation to the page's scope (None for the city or an unallocated one).
+    allocation: Allocation | None = None
 
 
 def target_view(request: HttpRequest, code: str) -> TargetView:
@@ -1115,6 +1172,7 @@ def target_view(request: HttpRequest, code: str) -> TargetView:
         points=points,
         period=period,
         point=next((p for p in points if p.period == period), None),
+        allocation=allocation_for(target=target, scope=scope),
     )
 
 
@@ -1143,9 +1201,10 @@ def target_page(request: HttpRequest, code: str) -> HttpResponse:
         "figure": figure,
         "point": point,
         "summary": _summary(target, figure, point),
-        "chart": _series_chart(target, scope, points, point) if points else None,
+        "chart": _series_chart(target, scope, points, point, view.allocation) if points else None,
         "milestones": list(target.milestones.all()),
         "baseline": _baseline(target, points) if scope.is_city else None,
+        **_allocation_context(user, target, view.allocation, points),
         "is_share": target.rule_kind == RuleKind.FLAG_LATEST_SHARE,
         "api_url": (
             reverse("progress-series", args=[target.code]) + f"?scope={scope}"
@@ -1157,6 +1216,33 @@ def target_page(request: HttpRequest, code: str) -> HttpResponse:
     if policies.can_read_progress(user) and period is not None and point is not None:
         context.update(_detail(request, target, rule, scope, point, everything))
     return render(request, "progress/target.html", context)
+
+
+def _allocation_context(
+    user: policies.Actor, target: Target, allocation: Allocation | None, points: list[Point]
+) -> dict[str, Any]:
+    """The allocation of the page's scope (its value beside the city's, its baseline and
+    milestones), how much of the target is allocated per level (for those who see every
+    scope), and the officials' way to allocate."""
+    context: dict[str, Any] = {"allocation": allocation, "levels": None, "allocate_url": None}
+    if allocation is not None:
+        context.update(
+            allocation_baseline=_scope_baseline(target, allocation, points),
+            allocation_milestones=allocation_milestones(allocation),
+            allocation_percent=(
+                round_half_away(100 * Fraction(allocation.value) / Fraction(target.value), 1)
+                if target.value
+                else None
+            ),
+        )
+    if policies.sees_everything(user):
+        levels: list[Level] = allocation_levels(
+            target, list(allocation_list(user=user, target=target.code))
+        )
+        context["levels"] = levels if any(level.count for level in levels) else []
+    if policies.can_manage_programme(user):
+        context["allocate_url"] = reverse("progress:manage-allocations", args=[target.code])
+    return context
 
 
 def _detail(
