@@ -8,7 +8,10 @@ Refused here, for every address (API and pages alike):
 - a body above ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (file uploads in multipart bodies excepted:
   the import views check those against ``DX_IMPORT_MAX_BYTES``): 413;
 - JSON nested deeper than ``MAX_JSON_DEPTH`` (Python's parser would recurse until it
-  fails): 400.
+  fails): 400;
+- a POST to an admin page of a past version (django-simple-history's "revert"): the audit
+  trail is read there, never written back (it would put a report back to an old status
+  around its workflow): 405.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .views import (
     DATABASE_DOWN,
     bad_request_response,
     database_unavailable,
+    read_only_response,
     too_large_response,
 )
 
@@ -33,6 +37,8 @@ MAX_JSON_DEPTH = 32
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A JSON string, or one bracket: strings are skipped whole so brackets inside them don't count.
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+# django-simple-history's page of one past version: /admin/<app>/<model>/<id>/history/<id>/.
+_ADMIN_PAST_VERSION = re.compile(r"^/admin/[^/]+/[^/]+/[^/]+/history/[^/]+/$")
 # "\u0000" as an escape (an odd number of backslashes before the u), not "\\u0000" as text.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -60,6 +66,8 @@ class RequestGuardMiddleware:
     def refusal(self, request: HttpRequest) -> HttpResponse | None:
         if "\x00" in request.path_info or _query_has_nul(request):
             return bad_request_response(request, _nul_message())
+        if request.method not in ("GET", "HEAD") and _ADMIN_PAST_VERSION.match(request.path_info):
+            return read_only_response(request)
         if request.method not in _BODY_METHODS or _is_multipart(request):
             return None
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE

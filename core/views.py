@@ -123,6 +123,18 @@ def too_large_response(request: HttpRequest) -> HttpResponse:
         )
 
 
+def read_only_response(request: HttpRequest) -> HttpResponse:
+    """405 for a write to what can only be read (a past version in the audit trail)."""
+    with _in_language(request):
+        return error_response(
+            request,
+            status=405,
+            message=_("The audit trail can be read, not changed."),
+            title=_("Read only"),
+            headers={"Allow": "GET, HEAD"},
+        )
+
+
 def database_unavailable(request: HttpRequest) -> HttpResponse:
     """503 while the database cannot be reached: JSON with Retry-After for API clients, a
     "try again" page for browsers. The next request connects again by itself (Django
