@@ -394,13 +394,18 @@ def exports_unfinished() -> int:
     return Export.objects.filter(status__in=["pending", "running"]).count()
 
 
-def settle(timeout: float) -> float | None:
-    """Wait until the rollups and workbooks the run asked for are done."""
+def settle(timeout: float, access_log: Path) -> float | None:
+    """Wait until the rollups and workbooks the run asked for are done, and gunicorn has
+    answered what the stopped users left queued (its access log stops growing)."""
     from django.db import connection
 
     started = time.monotonic()
+    size, still = -1, 0
     while time.monotonic() - started < timeout:
-        if production.pending_work() == (0, 0) and exports_unfinished() == 0:
+        now_size = access_log.stat().st_size if access_log.exists() else 0
+        still = still + 1 if now_size == size else 0
+        size = now_size
+        if still >= 3 and production.pending_work() == (0, 0) and exports_unfinished() == 0:
             return round(time.monotonic() - started, 1)
         connection.close()
         time.sleep(1)
@@ -431,7 +436,7 @@ def run_table(run: Run) -> str:
             f"{r['busy_share']:.0%} of the run), longest wait for a worker {r['queue_s_max']} s"
         )
     lines.append(
-        "  settled (rollups and workbooks done) "
+        "  settled (web idle, rollups and workbooks done) "
         + (f"{run.settled_s} s after the run" if run.settled_s is not None else "NOT in time")
     )
     for failure in run.failures[:10]:
@@ -493,6 +498,15 @@ def summary(runs: list[Run], check: production.FigureCheck | None) -> tuple[str,
     return "\n".join(lines), failed
 
 
+def code_root(code: str, workdir: Path) -> tuple[Path, str]:
+    """Where the served code is, and what it is."""
+    if code == "worktree":
+        return production.ROOT, "the work tree"
+    root = workdir / "code"
+    commit = production.code_snapshot(root, code)
+    return root, commit[:12]
+
+
 def machine() -> str:
     cores = os.cpu_count()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -513,7 +527,15 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="uncounted warm-up first, s")
     parser.add_argument("--json", metavar="FILE", type=Path, help="write the results here")
     parser.add_argument("--keep", action="store_true", help=f"keep {LOAD_DB} afterwards")
+    parser.add_argument(
+        "--code",
+        default="HEAD",
+        help="serve the code of this commit (unpacked apart), or 'worktree' for the files as "
+        "they are",
+    )
     args = parser.parse_args()
+    if args.json:
+        args.json = args.json.resolve()  # the run changes directory
     user_counts = [int(n) for n in args.users.split(",") if n]
     mixes = [m for m in args.mixes.split(",") if m]
     unknown = set(mixes) - set(MIXES)
@@ -521,10 +543,14 @@ def main() -> None:
         parser.error(f"unknown mixes {sorted(unknown)}; choose from {sorted(MIXES)}")
 
     workdir = Path(tempfile.mkdtemp(prefix="dx-load-"))
+    root, commit = code_root(args.code, workdir)
     stack = production.Stack(
-        database_url=f"{production.SERVER}/{LOAD_DB}", broker_url=BROKER, workdir=workdir
+        database_url=f"{production.SERVER}/{LOAD_DB}",
+        broker_url=BROKER,
+        workdir=workdir,
+        root=root,
     )
-    say(f"machine: {machine()}; work directory {workdir}")
+    say(f"machine: {machine()}; work directory {workdir}; code {commit}")
     database_prepare(stack)
     production.django_setup(stack)
     from django.db import connection
@@ -554,7 +580,7 @@ def main() -> None:
                 fixture_path=fixture_for_run(fixture.data, period, workdir / "warmup.json"),
                 workdir=workdir,
             )  # fmt: skip
-            settle(args.settle)
+            settle(args.settle, workdir / "access.log")
         plan = [(mix, users, args.think) for mix in mixes for users in user_counts]
         if "trivial" in mixes:
             plan.insert(len(user_counts), ("trivial-flat", min(user_counts), "0-0"))
@@ -568,7 +594,7 @@ def main() -> None:
             )  # fmt: skip
             run.rollups = rollups_between(started, timezone.now())
             run.load_average = round(os.getloadavg()[0], 1)
-            run.settled_s = settle(args.settle)
+            run.settled_s = settle(args.settle, workdir / "access.log")
             runs.append(run)
             print(run_table(run), flush=True)
             print(flush=True)
@@ -582,6 +608,7 @@ def main() -> None:
     if args.json:
         data = {
             "machine": machine(),
+            "code": commit,
             "fixture": fixture.note,
             "think": args.think,
             "duration_s": args.duration,

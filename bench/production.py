@@ -150,14 +150,33 @@ def database_clone(source: str, target: str, *, attempts: int = 5) -> float:
     return time.perf_counter() - started
 
 
-def static_fresh() -> bool:
+def code_snapshot(target: Path, ref: str = "HEAD") -> str:
+    """The code committed at ``ref``, unpacked into ``target`` (``git archive``), with the
+    work tree's compiled translations (not in git): the services then run code that nobody
+    edits under them. Returns the commit id."""
+    commit = subprocess.run(
+        ["git", "rev-parse", ref], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.Popen(["git", "archive", commit], cwd=ROOT, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(target)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {commit} failed")
+    for compiled in (ROOT / "locale").rglob("*.mo"):
+        destination = target / compiled.relative_to(ROOT)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(compiled, destination)
+    return commit
+
+
+def static_fresh(root: Path = ROOT) -> bool:
     """Whether the collected static files are newer than every source file (collecting
     them again, compressed, takes a minute or two on this machine)."""
     manifest = STATIC_ROOT / "staticfiles.json"
     if not manifest.exists():
         return False
     collected = manifest.stat().st_mtime
-    sources = [ROOT / "static", *ROOT.glob("*/static")]
+    sources = [root / "static", *root.glob("*/static")]
     return all(
         path.stat().st_mtime <= collected
         for source in sources
@@ -238,6 +257,7 @@ class Stack:
     worker_concurrency: int = 2
     worker_pool: str = "prefork"
     extra_env: dict[str, str] = field(default_factory=dict)
+    root: Path = ROOT  # the code served: the work tree, or a snapshot (code_snapshot)
     port: int = field(default_factory=free_port)
     secret: str = field(default_factory=secret_key)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -254,7 +274,7 @@ class Stack:
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DX_"))}
         return {
             **keep,
-            "PYTHONPATH": os.pathsep.join([str(BENCH), str(ROOT)]),
+            "PYTHONPATH": os.pathsep.join([str(BENCH), str(self.root)]),
             "DJANGO_SETTINGS_MODULE": SETTINGS,
             "DJANGO_SECRET_KEY": self.secret,
             "DJANGO_DEBUG": "0",
@@ -272,8 +292,8 @@ class Stack:
 
     def manage(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            cwd=ROOT,
+            [sys.executable, str(self.root / "manage.py"), *args],
+            cwd=self.root,
             env=self.env(),
             check=check,
             capture_output=True,
@@ -285,7 +305,7 @@ class Stack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.media_root.mkdir(parents=True, exist_ok=True)
         commands = [("migrate", "--no-input")]
-        if not static_fresh():
+        if not static_fresh(self.root):
             commands.append(("collectstatic", "--no-input"))
         for args in commands:
             done = self.manage(*args, check=False)
@@ -298,7 +318,7 @@ class Stack:
         log = (self.workdir / f"{name}.log").open("ab")
         process = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -495,9 +515,11 @@ def django_setup(stack: Stack) -> None:
     """Set this process up as the stack's processes are (same database, secret, settings),
     to prepare data and check figures; call it once, before any Django import."""
     os.environ.update(stack.env())
-    for entry in (str(BENCH), str(ROOT)):
-        if entry not in sys.path:
-            sys.path.insert(0, entry)
+    os.chdir(stack.root)  # Celery puts the current directory first on sys.path
+    for entry in (str(BENCH), str(stack.root)):
+        if entry in sys.path:
+            sys.path.remove(entry)
+        sys.path.insert(0, entry)
     import django
 
     django.setup()
