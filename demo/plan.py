@@ -138,6 +138,37 @@ class DesignationSpec:
 
 
 @dataclass
+class AllocationSpec:
+    """A city target allocated to a district or park (DOMAIN.md, "Allocations")."""
+
+    target: str  # target code
+    scope: str  # "district:CODE" or "park:CODE"
+    value: str  # exact decimal text
+    milestones: list[tuple[str, str]] = field(default_factory=list)  # own: (date, value)
+
+
+# Some targets allocated to Pudong and Xuhui and a few of their parks: values that add up to
+# part of the city's target, some with their own milestones, the rest scaled from the city's.
+ALLOCATIONS: list[AllocationSpec] = [
+    AllocationSpec("SH23-SF-BENCH", "district:310115", "5"),
+    AllocationSpec("SH23-SF-BENCH", "park:ZJ", "3", [("2024-06-30", "1"), ("2025-06-30", "2")]),
+    AllocationSpec("SH23-SF-BENCH", "park:LG", "1"),
+    AllocationSpec("SH23-SCENARIO", "district:310115", "50"),
+    AllocationSpec("SH23-SCENARIO", "district:310104", "20"),
+    AllocationSpec("SH23-SCENARIO", "park:ZJ", "30"),
+    AllocationSpec("SH23-SCENARIO", "park:CHJ", "8"),
+    AllocationSpec("SH23-TALENT-HIGH", "district:310115", "12.5"),
+    AllocationSpec("SH23-TALENT-HIGH", "park:ZJ", "8"),
+    AllocationSpec("AIC-CLOUD", "district:310115", "60"),
+    AllocationSpec("AIC-CLOUD", "park:ZJ", "30", [("2023-12-31", "20"), ("2024-12-31", "25")]),
+    AllocationSpec("AIC-PILOT", "park:ZJ", "6"),
+    AllocationSpec("CN25-COVERAGE", "district:310115", "80"),
+    AllocationSpec("CN25-COVERAGE", "park:ZJ", "90"),
+    AllocationSpec("CN25-COVERAGE", "park:FL", "70"),
+]
+
+
+@dataclass
 class UserSpec:
     username: str
     role: str
@@ -204,6 +235,7 @@ class DemoPlan:
     providers: list[ProviderSpec] = field(default_factory=list)
     designations: list[DesignationSpec] = field(default_factory=list)
     users: list[UserSpec] = field(default_factory=list)
+    allocations: list[AllocationSpec] = field(default_factory=list)
     reports: dict[str, list[ReportSpec]] = field(default_factory=dict)  # by USCC
 
     @property
@@ -221,7 +253,9 @@ def demo_plan(seed: int = SEED, *, today: dt.date | None = None) -> DemoPlan:
     rng = _random(seed)
     names = _Names(rng)
     plan = DemoPlan(
-        today=today, parks=[ParkSpec(code, zh, en, d) for code, zh, en, d, _n, _w in PARKS]
+        today=today,
+        parks=[ParkSpec(code, zh, en, d) for code, zh, en, d, _n, _w in PARKS],
+        allocations=list(ALLOCATIONS),
     )
 
     placements: list[tuple[str, str | None, dict[str, int]]] = []

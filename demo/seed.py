@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -37,7 +38,8 @@ from reporting.services import (
     submissions_batched,
 )
 from targets.changes import recompute_batched
-from targets.models import District
+from targets.models import Allocation, District, Target
+from targets.services import allocation_create
 
 from .data import MARKER_PARK, REGULATORY_REFERENCE, SEED
 from .plan import DemoPlan, ReportSpec, Step, demo_plan
@@ -93,6 +95,8 @@ def demo_seed(
             )
         elif added := _write_users(plan):
             counts["users"] = added
+        if allocated := _write_allocations(plan):
+            counts["allocations"] = allocated
         if reports:
             written = seed_reports(plan=plan, enterprises=enterprises, log=log)
             if written or not present:
@@ -135,6 +139,28 @@ def _write_entities(plan: DemoPlan, counts: dict[str, int]) -> None:
             revoked_on=designation.revoked_on,
         )
     counts["designations"] = len(plan.designations)
+
+
+def _write_allocations(plan: DemoPlan) -> int:
+    """The plan's allocations that do not exist yet, made by the official through the
+    service (kept with who and when; computed in the seed's one rollup run)."""
+    official = User.objects.get(username="official")
+    targets = {
+        t.code: t for t in Target.objects.filter(code__in={a.target for a in plan.allocations})
+    }
+    existing = set(
+        Allocation.objects.filter(target__in=targets.values()).values_list("target__code", "scope")
+    )
+    missing = [a for a in plan.allocations if (a.target, a.scope) not in existing]
+    for spec in missing:
+        allocation_create(
+            target=targets[spec.target],
+            scope=spec.scope,
+            value=Decimal(spec.value),
+            milestones=[(dt.date.fromisoformat(d), Decimal(v)) for d, v in spec.milestones],
+            by=official,
+        )
+    return len(missing)
 
 
 def _write_users(plan: DemoPlan) -> int:
@@ -249,7 +275,11 @@ def demo_reset(*, seed: int = SEED) -> dict[str, int]:
     enterprise_codes = [e.uscc for e in plan.enterprises]
     provider_codes = [p.uscc for p in plan.providers]
     park_codes = [p.code for p in plan.parks]
+    allocations = Q(pk__in=[])
+    for spec in plan.allocations:
+        allocations |= Q(target__code=spec.target, scope=spec.scope)
     querysets: list[tuple[str, Any]] = [
+        ("allocations", Allocation.objects.filter(allocations)),
         ("reports", Submission.objects.filter(enterprise__uscc__in=enterprise_codes)),
         ("users", User.objects.filter(username__in=[u.username for u in plan.users])),
         (
