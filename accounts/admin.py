@@ -1,24 +1,52 @@
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, User
-from .services import token_revoke
+from .services import token_revoke, user_role_check
+
+
+def _code(obj: Any, attribute: str) -> str | None:
+    return None if obj is None else str(getattr(obj, attribute))
+
+
+class UserRoleForm(UserChangeForm):  # type: ignore[type-arg]
+    """The user's form, its role and what the role belongs to checked by the same rules as
+    ``add_user`` (``accounts.services.user_role_check``)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        try:
+            user_role_check(
+                role=cleaned.get("role") or "",
+                enterprise_uscc=_code(cleaned.get("enterprise"), "uscc"),
+                park_code=_code(cleaned.get("park"), "code"),
+                district_code=_code(cleaned.get("district"), "code"),
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                # The role itself is the form field's choice (blank: a user with no role).
+                if field != "role":
+                    self.add_error(field if field in self.fields else None, messages)
+        return cleaned
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
-    list_display = ("username", "role", "enterprise", "park", "is_active")
+    form = UserRoleForm
+    list_display = ("username", "role", "enterprise", "park", "district", "is_active")
     list_filter = ("role", "is_active")
-    list_select_related = ("enterprise", "park")
-    autocomplete_fields = ("enterprise", "park")
+    list_select_related = ("enterprise", "park", "district")
+    autocomplete_fields = ("enterprise", "park", "district")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Role"), {"fields": ("role", "enterprise", "park")}),
+        (_("Role"), {"fields": ("role", "enterprise", "park", "district")}),
     )
 
 

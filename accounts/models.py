@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role
+from parks.models import Park
 
 __all__ = ["Role", "User"]
 
 
 class User(AbstractUser):
-    """A user has exactly one role; park managers belong to a park, reporters to an enterprise."""
+    """A user has exactly one role; park managers belong to a park, district officials to a
+    district, reporters to an enterprise."""
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     enterprise = models.ForeignKey(
@@ -30,6 +34,14 @@ class User(AbstractUser):
         related_name="users",
         verbose_name=_("park"),
     )
+    district = models.ForeignKey(
+        "targets.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("district"),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -43,7 +55,23 @@ class User(AbstractUser):
                 condition=~Q(role="park_manager") | Q(park__isnull=False),
                 name="user_park_manager_has_park",
             ),
+            models.CheckConstraint(
+                condition=~Q(role="district_official") | Q(district__isnull=False),
+                name="user_district_official_has_district",
+                violation_error_message=_("A district official belongs to a district."),
+            ),
         ]
+
+    @cached_property
+    def district_park_codes(self) -> frozenset[str]:
+        """The codes of the parks in the user's district (none without a district), read
+        once per user object, that is once per request: ``core.policies`` reads it to let a
+        district official see the parks of their district."""
+        if self.district_id is None:
+            return frozenset()
+        return frozenset(
+            Park.objects.filter(district_id=self.district_id).values_list("code", flat=True)
+        )
 
 
 class ApiToken(models.Model):

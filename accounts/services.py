@@ -19,8 +19,43 @@ from core import policies
 from enterprises.models import Enterprise
 from enterprises.uscc import uscc_normalise
 from parks.models import Park
+from targets.models import District
 
 from .models import ApiToken, Role, User
+
+
+@dataclass(frozen=True)
+class Belonging:
+    """What a user of a role belongs to: an enterprise (reporters), a park (park managers),
+    a district (district officials), or nothing (officials, analysts)."""
+
+    enterprise: Enterprise | None = None
+    park: Park | None = None
+    district: District | None = None
+
+
+def user_role_check(
+    *,
+    role: str,
+    enterprise_uscc: str | None = None,
+    park_code: str | None = None,
+    district_code: str | None = None,
+) -> Belonging:
+    """What a user of ``role`` belongs to, from the codes given; ValidationError with field
+    messages when the role is unknown, when the role needs a code that is missing or
+    unknown, or when a code is given that the role does not take."""
+    errors: dict[str, str] = {}
+    if role not in Role.values:
+        errors["role"] = _("Unknown role %(role)s; choose one of %(roles)s.") % {
+            "role": role,
+            "roles": ", ".join(Role.values),
+        }
+    enterprise = _enterprise_of(role, enterprise_uscc, errors)
+    park = _park_of(role, park_code, errors)
+    district = _district_of(role, district_code, errors)
+    if errors:
+        raise ValidationError(errors)
+    return Belonging(enterprise=enterprise, park=park, district=district)
 
 
 @transaction.atomic
@@ -30,26 +65,30 @@ def user_upsert(
     role: str,
     enterprise_uscc: str | None = None,
     park_code: str | None = None,
+    district_code: str | None = None,
     password: str | None = None,
 ) -> tuple[User, bool]:
     """Create or update a user with one role. Raises ValidationError with field messages."""
     errors: dict[str, str] = {}
     if not username.strip():
         errors["username"] = _("A username is required.")
-    if role not in Role.values:
-        errors["role"] = _("Unknown role %(role)s; choose one of %(roles)s.") % {
-            "role": role,
-            "roles": ", ".join(Role.values),
-        }
-    enterprise = _enterprise_of(role, enterprise_uscc, errors)
-    park = _park_of(role, park_code, errors)
+    try:
+        belongs = user_role_check(
+            role=role,
+            enterprise_uscc=enterprise_uscc,
+            park_code=park_code,
+            district_code=district_code,
+        )
+    except ValidationError as error:
+        errors.update({field: " ".join(m) for field, m in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
 
     user, created = User.objects.get_or_create(username=username.strip())
     user.role = role
-    user.enterprise = enterprise
-    user.park = park
+    user.enterprise = belongs.enterprise
+    user.park = belongs.park
+    user.district = belongs.district
     user.is_staff = role == Role.OFFICIAL
     if password:
         user.set_password(password)
@@ -89,6 +128,21 @@ def _park_of(role: str, code: str | None, errors: dict[str, str]) -> Park | None
     if park is None:
         errors["park"] = _("No park has the code %(code)s.") % {"code": code}
     return park
+
+
+def _district_of(role: str, code: str | None, errors: dict[str, str]) -> District | None:
+    """The district a district official belongs to; other roles belong to none."""
+    if role != Role.DISTRICT_OFFICIAL:
+        if code:
+            errors["district"] = _("Only district officials belong to a district.")
+        return None
+    if not code:
+        errors["district"] = _("A district official needs --district CODE.")
+        return None
+    district = District.objects.filter(code=code.strip()).first()
+    if district is None:
+        errors["district"] = _("No district has the code %(code)s.") % {"code": code}
+    return district
 
 
 # Officials edit reference data and the catalogue in the admin, revoke API tokens and unlock

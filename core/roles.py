@@ -10,4 +10,5 @@ class Role(models.TextChoices):
     OFFICIAL = "official", _("Official")
     ANALYST = "analyst", _("Analyst")
     PARK_MANAGER = "park_manager", _("Park manager")
+    DISTRICT_OFFICIAL = "district_official", _("District official")
     ENTERPRISE = "enterprise", _("Enterprise reporter")

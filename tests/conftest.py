@@ -88,3 +88,30 @@ def as_park_manager(park_manager) -> APIClient:
 @pytest.fixture
 def as_reporter(reporter) -> APIClient:
     return client_for(reporter)
+
+
+# --- a district official and the world outside their district ----------------------------
+# ``park`` and ``other_park`` are both in 310115 (浦东新区): the district official's.
+
+OUTSIDE_DISTRICT = "310120"  # 奉贤区
+
+
+@pytest.fixture
+def district_official(db):
+    return factories.DistrictOfficialFactory(username="districtofficial")
+
+
+@pytest.fixture
+def as_district_official(district_official) -> APIClient:
+    return client_for(district_official)
+
+
+@pytest.fixture
+def outside_park(db):
+    """A park in another district than the district official's."""
+    return factories.ParkFactory(code="PARK-FX", district=factories.district(OUTSIDE_DISTRICT))
+
+
+@pytest.fixture
+def outside_enterprise(outside_park):
+    return factories.EnterpriseFactory(park=outside_park, district=outside_park.district)

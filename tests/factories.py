@@ -112,6 +112,13 @@ class ParkManagerFactory(UserFactory):
     park = factory.SubFactory(ParkFactory)
 
 
+class DistrictOfficialFactory(UserFactory):
+    """A district official of 310115 (浦东新区), the district of ``ParkFactory``'s parks."""
+
+    role = Role.DISTRICT_OFFICIAL
+    district = factory.LazyFunction(lambda: District.objects.get(code="310115"))
+
+
 class ReporterFactory(UserFactory):
     role = Role.ENTERPRISE
     enterprise = factory.SubFactory(EnterpriseFactory)

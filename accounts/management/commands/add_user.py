@@ -10,13 +10,17 @@ from accounts.services import user_upsert
 
 
 class Command(BaseCommand):
-    help = "Create or update a user with a role (official, analyst, park_manager, enterprise)."
+    help = (
+        "Create or update a user with a role "
+        "(official, analyst, park_manager, district_official, enterprise)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--enterprise", help="USCC of the enterprise (enterprise users)")
         parser.add_argument("--park", help="code of the park (park managers)")
+        parser.add_argument("--district", help="code of the district (district officials)")
         parser.add_argument("--password")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -26,6 +30,7 @@ class Command(BaseCommand):
                 role=options["role"],
                 enterprise_uscc=options["enterprise"],
                 park_code=options["park"],
+                district_code=options["district"],
                 password=options["password"],
             )
         except ValidationError as error:
