@@ -15,7 +15,7 @@ from typing import Protocol
 
 from django.db.models import Q
 
-from targets.scopes import CITY, Scope
+from targets.scopes import CITY, Scope, ScopeKind
 
 from .roles import Role
 
@@ -23,6 +23,15 @@ from .roles import Role
 class _Park(Protocol):
     @property
     def code(self) -> str: ...
+
+
+class _District(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name_zh(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
 
 
 class Actor(Protocol):
@@ -50,6 +59,16 @@ def _park_id(user: Actor) -> int | None:
     return getattr(user, "park_id", None)
 
 
+def _district_id(user: Actor) -> int | None:
+    return getattr(user, "district_id", None)
+
+
+def _district_park_codes(user: Actor) -> frozenset[str]:
+    """The codes of the parks in a district official's district (``User.district_park_codes``,
+    read once per request)."""
+    return frozenset(getattr(user, "district_park_codes", frozenset()))
+
+
 # --- roles ------------------------------------------------------------------------------
 
 
@@ -64,6 +83,18 @@ def sees_everything(user: Actor) -> bool:
 
 def is_park_manager(user: Actor) -> bool:
     return _role(user) == Role.PARK_MANAGER and _park_id(user) is not None
+
+
+def is_district_official(user: Actor) -> bool:
+    """Reads, never writes, what a park manager reads, for every park and enterprise of
+    their district (docs/decisions/0016)."""
+    return _role(user) == Role.DISTRICT_OFFICIAL and _district_id(user) is not None
+
+
+def _confined(user: Actor) -> bool:
+    """Park managers and district officials: read-only readers kept to their own place
+    (``own_scope``)."""
+    return is_park_manager(user) or is_district_official(user)
 
 
 def is_reporter(user: Actor) -> bool:
@@ -105,16 +136,16 @@ def can_open_my_reports(user: Actor) -> bool:
 
 def can_read_report_list(user: Actor) -> bool:
     """Lists of many enterprises' reports."""
-    return sees_everything(user) or is_park_manager(user)
+    return sees_everything(user) or _confined(user)
 
 
 def can_read_completeness(user: Actor) -> bool:
-    return sees_everything(user) or is_park_manager(user)
+    return sees_everything(user) or _confined(user)
 
 
 def can_read_progress(user: Actor) -> bool:
     """Figures by district and park, their evidence and the progress API."""
-    return sees_everything(user) or is_park_manager(user)
+    return sees_everything(user) or _confined(user)
 
 
 def can_read_city_progress(user: Actor) -> bool:
@@ -125,7 +156,7 @@ def can_read_city_progress(user: Actor) -> bool:
 
 def can_read_enterprise_pages(user: Actor) -> bool:
     """Enterprise profiles (which ones: ``enterprise_q``)."""
-    return sees_everything(user) or is_park_manager(user) or is_reporter(user)
+    return sees_everything(user) or _confined(user) or is_reporter(user)
 
 
 def can_see_outlier_scores(user: Actor) -> bool:
@@ -145,9 +176,10 @@ def can_publish(user: Actor) -> bool:
 
 
 def can_export(user: Actor) -> bool:
-    """The programme workbook and table downloads: officials, analysts, and park managers
-    (whose exports hold only their park: ``own_scope``)."""
-    return sees_everything(user) or is_park_manager(user)
+    """The programme workbook and table downloads: officials, analysts, park managers and
+    district officials (whose exports hold only their park, or their district and its parks:
+    ``scope_allowed``)."""
+    return sees_everything(user) or _confined(user)
 
 
 def can_download_export(user: Actor, *, requested_by_id: int | None) -> bool:
@@ -186,64 +218,102 @@ NOTHING = Q(pk__in=[])
 
 def enterprise_q(user: Actor, prefix: str = "") -> Q:
     """The enterprises (or, with ``prefix`` "enterprise__", rows of enterprises) the user
-    may see: all for officials and analysts, their park's for park managers, their own for
-    reporters, none otherwise."""
+    may see: all for officials and analysts, their park's for park managers, their
+    district's for district officials (an enterprise's park is in its district), their own
+    for reporters, none otherwise."""
     if sees_everything(user):
         return Q()
     if is_park_manager(user):
         return Q(**{f"{prefix}park_id": _park_id(user)})
+    if is_district_official(user):
+        return Q(**{f"{prefix}district_id": _district_id(user)})
     if is_reporter(user):
         return Q(**{f"{prefix}pk": _enterprise_id(user)})
     return NOTHING
 
 
 def provider_q(user: Actor) -> Q:
-    """Providers: park managers see those serving their park's enterprises, reporters those
-    serving their enterprise."""
+    """Providers: park managers see those serving their park's enterprises, district
+    officials those serving their district's enterprises and those of their district (whose
+    designations count for it), reporters those serving their enterprise."""
     if sees_everything(user):
         return Q()
     if is_park_manager(user):
         return Q(enterprises__park_id=_park_id(user))
+    if is_district_official(user):
+        district = _district_id(user)
+        return Q(enterprises__district_id=district) | Q(district_id=district)
     if is_reporter(user):
         return Q(enterprises=_enterprise_id(user))
     return NOTHING
 
 
 def designation_q(user: Actor) -> Q:
-    """Designations of the enterprises (and, for park managers, the park) the user sees."""
+    """Designations of the enterprises the user sees, and for park managers of their park,
+    for district officials of their district's parks and providers (those the district's
+    figures count)."""
     if sees_everything(user):
         return Q()
     if is_park_manager(user):
         return Q(enterprise__park_id=_park_id(user)) | Q(park_id=_park_id(user))
+    if is_district_official(user):
+        district = _district_id(user)
+        return (
+            Q(enterprise__district_id=district)
+            | Q(park__district_id=district)
+            | Q(provider__district_id=district)
+        )
     if is_reporter(user):
         return Q(enterprise_id=_enterprise_id(user))
     return NOTHING
 
 
 def park_q(user: Actor) -> Q:
-    """Parks the user may pick in filters: a park manager their own, others every park."""
-    if sees_everything(user) or not is_park_manager(user):
+    """Parks the user may pick in filters: a park manager their own, a district official
+    their district's, others every park."""
+    if sees_everything(user):
         return Q()
-    return Q(pk=_park_id(user))
+    if is_park_manager(user):
+        return Q(pk=_park_id(user))
+    if is_district_official(user):
+        return Q(district_id=_district_id(user))
+    return Q()
 
 
 # --- which scopes -----------------------------------------------------------------------
 
 
 def own_scope(user: Actor) -> Scope | None:
-    """The one scope a park manager is confined to; None for every other role."""
-    if sees_everything(user) or not is_park_manager(user):
+    """The scope a park manager (their park) or a district official (their district, with
+    its names) is confined to; None for every other role."""
+    if sees_everything(user):
         return None
-    park: _Park | None = getattr(user, "park", None)
-    return Scope.park(park.code) if park is not None else None
+    if is_park_manager(user):
+        park: _Park | None = getattr(user, "park", None)
+        return Scope.park(park.code) if park is not None else None
+    if is_district_official(user):
+        district: _District | None = getattr(user, "district", None)
+        if district is None:
+            return None
+        return Scope.district(district.code, district.name_zh, district.name_en)
+    return None
 
 
 def scope_allowed(user: Actor, scope: Scope) -> bool:
-    """Officials and analysts any scope, park managers their park's."""
+    """Officials and analysts any scope, park managers their park's, district officials
+    their district's and its parks'."""
     if sees_everything(user):
         return True
     own = own_scope(user)
-    return own is not None and scope == own
+    if own is None:
+        return False
+    if scope == own:
+        return True
+    return (
+        own.kind is ScopeKind.DISTRICT
+        and scope.kind is ScopeKind.PARK
+        and scope.code in _district_park_codes(user)
+    )
 
 
 def default_scope(user: Actor) -> Scope:
@@ -253,3 +323,18 @@ def default_scope(user: Actor) -> Scope:
 def visible_scopes(user: Actor, everything: list[Scope]) -> list[Scope]:
     """Of ``everything`` (``parks.selectors.scopes_all()``), those the user may pick."""
     return [scope for scope in everything if scope_allowed(user, scope)]
+
+
+def visible_scope_labels(user: Actor) -> list[str] | None:
+    """The scope strings ("park:CODE", …) of every scope the user may see, to filter stored
+    figures with (``scope__in``); None when the user sees every scope. A park manager: their
+    park; a district official: their district and its parks; anyone else: none."""
+    if sees_everything(user):
+        return None
+    own = own_scope(user)
+    if own is None:
+        return []
+    labels = [str(own)]
+    if own.kind is ScopeKind.DISTRICT:
+        labels += [str(Scope.park(code)) for code in sorted(_district_park_codes(user))]
+    return labels
