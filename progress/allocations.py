@@ -10,7 +10,6 @@ from fractions import Fraction
 from django.db.models import QuerySet
 
 from core import policies
-from parks.selectors import scopes_all
 from targets.models import Allocation, Target
 from targets.scopes import Scope, ScopeKind
 
@@ -20,8 +19,9 @@ from .arithmetic import round_half_away
 def allocation_list(
     *, user: policies.Actor, target: str | None = None, scope: str | None = None
 ) -> QuerySet[Allocation]:
-    """The allocations of the scopes the user may see (``policies.visible_scopes``: officials
-    and analysts every one, a park manager their park's), optionally of one target (code)
+    """The allocations of the scopes the user may see (``policies.visible_scope_labels``:
+    officials and analysts every one, a park manager their park's, a district official their
+    district's and its parks'), optionally of one target (code)
     and one scope (``district:CODE`` or ``park:CODE``), in catalogue order. Three queries
     at most, whatever their number."""
     queryset = Allocation.objects.select_related("target").order_by(
@@ -34,9 +34,9 @@ def allocation_list(
             queryset = queryset.filter(scope=str(Scope.parse(scope)))
         except ValueError:
             return queryset.none()
-    if not policies.sees_everything(user):
-        visible = policies.visible_scopes(user, scopes_all())
-        queryset = queryset.filter(scope__in=[str(s) for s in visible if not s.is_city])
+    visible = policies.visible_scope_labels(user)
+    if visible is not None:
+        queryset = queryset.filter(scope__in=visible)
     return queryset
 
 

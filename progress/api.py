@@ -112,6 +112,10 @@ class _ProgressView(APIView):
         except ScopeError as error:
             raise exceptions.ValidationError({"scope": [str(error)]}) from error
         if not policies.scope_allowed(self.user, scope):
+            if policies.is_district_official(self.user):
+                raise exceptions.PermissionDenied(
+                    _("You may only see the figures of your own district and its parks.")
+                )
             raise exceptions.PermissionDenied(_("You may only see your own park's figures."))
         return scope
 

@@ -28,11 +28,12 @@ def snapshot_list(
     queryset = Snapshot.objects.select_related("target").order_by(
         "target__position", "target_id", "period", "scope"
     )
-    own = policies.own_scope(user)
-    if scope is None and own is not None:
-        scope = own
     if scope is not None:
         queryset = queryset.filter(scope=str(scope))
+    else:
+        visible = policies.visible_scope_labels(user)
+        if visible is not None:
+            queryset = queryset.filter(scope__in=visible)
     if target:
         queryset = queryset.filter(target__code=target)
     if period is not None:

@@ -5,7 +5,8 @@ the items it claimed and whether the targets count them, and its designations.
 
 Who may open it: ``policies.can_read_enterprise_pages`` and the enterprise among
 ``policies.enterprise_q`` (officials and analysts any, a park manager their park's, a
-reporter their own); any other enterprise answers 404, as if it did not exist.
+district official their district's, a reporter their own); any other enterprise answers
+404, as if it did not exist.
 
 Figures come from approved reports only: for each metric the latest approved value, with
 the quarter it is from. Whether an item or a designation counts is the rule's own answer:

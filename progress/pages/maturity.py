@@ -11,7 +11,8 @@ apart, outside the stacks of levels 0-5 and outside the shares; the shares "at l
 above" are of the enterprises with a level.
 
 Who sees it: officials and analysts any scope (city, a district, a park); a park manager
-their own park only (``policies.own_scope``); enterprise reporters not at all (403).
+their own park only (``policies.own_scope``), a district official their district or one of
+its parks (``policies.scope_allowed``); enterprise reporters not at all (403).
 
 Speed: one aggregate query for both metrics and both quarters: each enterprise's latest
 approved value of each metric up to each quarter, coded as ``period × 8 + level`` so that a
@@ -499,7 +500,8 @@ def _movement_chart(rows: list[Row], before: str, now: str) -> dict[str, Any]:
 
 def _scope(request: HttpRequest, everything: list[Scope]) -> Scope:
     """The scope in the URL if the user may see it; their default otherwise (a park
-    manager always their park)."""
+    manager always their park, a district official their district unless they ask for one
+    of its parks)."""
     user = request.user
     try:
         scope = scope_resolve(request.GET.get("scope"))

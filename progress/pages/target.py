@@ -573,13 +573,13 @@ def breakdown_places(
     request: HttpRequest, target: Target, period: int, everything: list[Scope]
 ) -> tuple[list[Place], Sort]:
     """The quarter's figure of every district and park the user may see (a park manager:
-    their park), in the order of ``?bsort=`` (ties in name order): the breakdown's rows, for
-    the page and its download."""
+    their park; a district official: their district and its parks), in the order of
+    ``?bsort=`` (ties in name order): the breakdown's rows, for the page and its download."""
     user = request.user
     rows = Snapshot.objects.filter(target=target, period=period)
-    own = policies.own_scope(user)
-    if own is not None:
-        rows = rows.filter(scope=str(own))
+    visible = policies.visible_scope_labels(user)
+    if visible is not None:
+        rows = rows.filter(scope__in=visible)
     else:
         rows = rows.filter(Q(scope__startswith="district:") | Q(scope__startswith="park:"))
     known = {str(scope): scope for scope in everything}
@@ -621,8 +621,9 @@ def breakdown_places(
 def _breakdown(
     request: HttpRequest, target: Target, period: int, everything: list[Scope]
 ) -> dict[str, Any]:
-    """The quarter's figure of every district and park (a park manager: their park), with
-    the share of the city, as sorted bar charts and sortable tables."""
+    """The quarter's figure of every district and park (a park manager: their park; a
+    district official: their district and its parks), with the share of the city, as sorted
+    bar charts and sortable tables."""
     places, sort = breakdown_places(request, target, period, everything)
     districts = [p for p in places if p.scope.kind is ScopeKind.DISTRICT]
     parks = [p for p in places if p.scope.kind is ScopeKind.PARK]
@@ -1254,7 +1255,8 @@ def _detail(
     everything: list[Scope],
 ) -> dict[str, Any]:
     """The breakdown, the evidence and who is not delivering, for those who may read
-    progress by district and park: in the page's scope, or a park manager's own park."""
+    progress by district and park: in the page's scope, or the user's own (a park manager's
+    park, a district official's district)."""
     user = request.user
     period = point.period
     evidence_scope = detail_scope(user, scope, everything)
@@ -1286,8 +1288,9 @@ def _detail(
 
 
 def detail_scope(user: policies.Actor, scope: Scope, everything: list[Scope]) -> Scope | None:
-    """The scope of the evidence and of who is not delivering: the page's, or a park
-    manager's own park (None: the user reads no detail)."""
+    """The scope of the evidence and of who is not delivering: the page's, or the user's own
+    (a park manager's park, a district official's district; None: the user reads no
+    detail)."""
     chosen = scope if policies.scope_allowed(user, scope) else policies.own_scope(user)
     if chosen is None:
         return None
