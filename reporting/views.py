@@ -625,16 +625,23 @@ def report_list_filter(request: HttpRequest) -> SubmissionFilter:
 
 @require(policies.can_read_report_list)
 def report_list(request: HttpRequest) -> HttpResponse:
-    """Every report the user may read (park managers: their park's), read-only."""
+    """Every report the user may read (park managers: their park's; district officials:
+    their district's), read-only."""
     user = _user(request)
     filters = report_list_filter(request)
     page = page_of(request, filters.qs)
     own = policies.own_scope(user)
+    kind = own.kind if own is not None else None
     context = {
         "filter_form": filters.form,
         "rows": list(page.object_list),
         "page": page,
-        "own_park": park_list().filter(code=own.code).first() if own is not None else None,
+        "own_park": (
+            park_list().filter(code=own.code).first()
+            if own is not None and kind is ScopeKind.PARK
+            else None
+        ),
+        "own_district": own if kind is ScopeKind.DISTRICT else None,
     }
     return render(request, "reporting/report_list.html", context)
 
