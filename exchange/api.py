@@ -60,7 +60,10 @@ class ExportRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
         required=False,
         validators=[RegexValidator(f"^({SCOPE_PATTERN[1:-1]})?$")],
         allow_blank=True,
-        help_text="city | district:CODE | park:CODE; a park manager's own park when absent",
+        help_text=(
+            "city | district:CODE | park:CODE; when absent, a park manager's own park or a "
+            "district official's own district"
+        ),
     )
 
     def validate_period(self, value: str) -> int | None:

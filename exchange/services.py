@@ -65,7 +65,8 @@ def export_request(
 
     ``period``: a quarter with figures (the latest when None); ``scope``: "city",
     "district:CODE" or "park:CODE" (the user's default when None). A park manager may only
-    export their own park (PermissionDenied otherwise)."""
+    export their own park, a district official their district and its parks
+    (PermissionDenied otherwise)."""
     if not policies.can_export(by):
         raise PermissionDenied(_("Your role may not export workbooks."))
     resolved = _scope_check(by, scope)
@@ -140,6 +141,8 @@ def _scope_check(user: User, text: str | None) -> Scope:
     except ScopeError as error:
         raise ValidationError({"scope": [str(error)]}) from error
     if not policies.scope_allowed(user, scope):
+        if policies.is_district_official(user):
+            raise PermissionDenied(_("You may only export your own district and its parks."))
         raise PermissionDenied(_("You may only export your own park."))
     return scope
 

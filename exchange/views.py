@@ -148,6 +148,8 @@ def summary_csv(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     scope = scope or policies.default_scope(user)
     if not policies.scope_allowed(user, scope):
+        if policies.is_district_official(user):
+            raise PermissionDenied(_("You may only export your own district and its parks."))
         raise PermissionDenied(_("You may only export your own park."))
     if period is None:
         if not periods:

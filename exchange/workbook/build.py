@@ -246,7 +246,18 @@ def _filters(context: Context) -> list[tuple[str, str]]:
                 ),
             )
         )
-    if policies.own_scope(context.user) is not None:
+    if policies.is_district_official(context.user):
+        lines.append(
+            (
+                _("Access"),
+                _(
+                    "A district official's workbook holds only their own district and its "
+                    "parks: their figures, their enterprises, their reports and the evidence "
+                    "they gave."
+                ),
+            )
+        )
+    elif policies.own_scope(context.user) is not None:
         lines.append(
             (
                 _("Access"),

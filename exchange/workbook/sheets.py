@@ -12,8 +12,9 @@ what the figure counts.
 Scope: the export's scope limits every sheet (the city: everything; a district: its
 figures, its parks, its enterprises; a park: that park only, and no Districts sheet, since a
 district's figures hold other parks' enterprises). A park manager's export is always their
-park's (``core.policies.own_scope``), and the rows of enterprises are filtered by
-``core.policies.enterprise_q`` as well.
+park's, a district official's their district's or one of its parks'
+(``core.policies.scope_allowed``), and the rows of enterprises and parks are filtered by
+``core.policies.enterprise_q`` and ``park_q`` as well.
 """
 
 from __future__ import annotations
