@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import policies
+from targets.scopes import ScopeKind
 
 from .models import ApiToken, User
 from .services import IssuedToken, token_issue, token_revoke
@@ -19,13 +20,15 @@ from .services import IssuedToken, token_issue, token_revoke
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page for the user's role: officials and analysts the overview, a park
-    manager their park, a reporter their reports."""
+    manager their park, a district official their district, a reporter their reports."""
     user = request.user
     if policies.can_open_my_reports(user):
         return redirect("reporting:my-reports")
     if policies.sees_everything(user):
         return redirect("progress:overview")
     own = policies.own_scope(user)
+    if own is not None and own.kind is ScopeKind.DISTRICT:
+        return redirect("progress:district", own.code)
     if own is not None:
         return redirect("progress:park", own.code)
     return render(request, "home.html")

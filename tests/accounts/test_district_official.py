@@ -1,5 +1,6 @@
 """A district official belongs to one district: created with ``add_user --district``,
-refused without one (by the command, the admin and the database)."""
+refused without one (by the command, the admin and the database), and landing on the
+district's page after login."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -127,3 +128,30 @@ def test_the_admin_refuses_a_district_for_another_role(superuser_client):
     assert "Only district officials belong to a district." in errors["district"]
     user.refresh_from_db()
     assert user.district is None
+
+
+# --- landing -------------------------------------------------------------------------------
+
+
+def test_a_district_official_lands_on_their_district_page(client):
+    DistrictOfficialFactory(username="qu")
+    client.post("/accounts/login/", {"username": "qu", "password": "pw-12345678"})
+    assert client.get("/")["Location"] == f"/progress/districts/{PUDONG}/"
+
+
+def test_a_district_officials_menu_leads_to_my_district_and_no_page_they_may_not_open(client):
+    client.force_login(DistrictOfficialFactory(username="qu"))
+    nav = client.get("/accounts/tokens/").content.decode().split('data-testid="nav"', 1)[1]
+    nav = nav.split("</nav>", 1)[0]
+    assert f'href="/progress/districts/{PUDONG}/">My district<' in nav
+    for shown in ("/reports/all/", "/reports/completeness/", "/exchange/exports/"):
+        assert f'href="{shown}"' in nav, shown
+    for hidden in (
+        "/reports/review/",
+        "/exchange/imports/",
+        "/progress/manage/",
+        "/admin/",
+        "/progress/compare/",
+        "My park",
+    ):
+        assert hidden not in nav, hidden
