@@ -174,6 +174,7 @@ class UserSpec:
     role: str
     enterprise: str | None = None
     park: str | None = None
+    district: str | None = None
     password: str | None = None  # None: an unusable password (an official can set one)
 
 
@@ -312,6 +313,12 @@ def demo_plan(seed: int = SEED, *, today: dt.date | None = None) -> DemoPlan:
         UserSpec("official", Role.OFFICIAL, password=DEMO_PASSWORD),
         UserSpec("analyst", Role.ANALYST, password=DEMO_PASSWORD),
         UserSpec("park_zj", Role.PARK_MANAGER, park=MARKER_PARK, password=DEMO_PASSWORD),
+        UserSpec(
+            "district_pd",
+            Role.DISTRICT_OFFICIAL,
+            district=next(p.district for p in plan.parks if p.code == MARKER_PARK),
+            password=DEMO_PASSWORD,
+        ),
         UserSpec(
             "ent_demo", Role.ENTERPRISE, enterprise=enterprises[0].uscc, password=DEMO_PASSWORD
         ),

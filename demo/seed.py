@@ -177,6 +177,7 @@ def _write_users(plan: DemoPlan) -> int:
             role=user.role,
             enterprise_uscc=user.enterprise,
             park_code=user.park,
+            district_code=user.district,
             password=user.password,
         )
     return len(missing)

@@ -145,7 +145,7 @@ def test_seed_creates_a_believable_programme_once():
     )
     assert 15 <= Provider.objects.count() <= 25
 
-    users = {u.username: u for u in User.objects.select_related("enterprise", "park")}
+    users = {u.username: u for u in User.objects.select_related("enterprise", "park", "district")}
     assert users["official"].role == Role.OFFICIAL
     assert users["analyst"].role == Role.ANALYST
     assert users["park_zj"].role == Role.PARK_MANAGER
@@ -153,7 +153,11 @@ def test_seed_creates_a_believable_programme_once():
     assert users["ent_demo"].role == Role.ENTERPRISE
     assert users["ent_demo"].enterprise.uscc == REPORTER.uscc
     assert users["ent_demo"].enterprise.name in output
-    for name in ("official", "analyst", "park_zj", "ent_demo"):
+    assert users["district_pd"].role == Role.DISTRICT_OFFICIAL
+    assert users["district_pd"].district.code == parks["ZJ"]
+    assert "district_pd" in output
+    assert "浦东新区 (310115), read-only" in output
+    for name in ("official", "analyst", "park_zj", "district_pd", "ent_demo"):
         assert users[name].check_password("demo12345")
 
     # Every enterprise has its own reporter; only the four well-known logins have a password.

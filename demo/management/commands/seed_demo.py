@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from demo.data import DEMO_PASSWORD, MARKER_PARK
 from demo.plan import DemoPlan
 from demo.seed import demo_reset, demo_seed
+from targets.models import District
 
 
 class Command(BaseCommand):
@@ -75,12 +76,19 @@ class Command(BaseCommand):
     def _logins(self, plan: DemoPlan) -> None:
         enterprise = plan.reporter_enterprise
         park = next(p for p in plan.parks if p.code == MARKER_PARK)
+        district = District.objects.get(code=park.district)
         # A table the README quotes: the same in every language.
         rows = [
             ("username", "password", "role", "sees"),
             ("official", DEMO_PASSWORD, "official", "everything; reviews reports"),
             ("analyst", DEMO_PASSWORD, "analyst", "everything, read-only"),
             ("park_zj", DEMO_PASSWORD, "park_manager", f"{park.name_zh} ({park.code})"),
+            (
+                "district_pd",
+                DEMO_PASSWORD,
+                "district_official",
+                f"{district.name_zh} ({district.code}), read-only",
+            ),
             ("ent_demo", DEMO_PASSWORD, "enterprise", enterprise.name),
         ]
         widths = [max(_width(row[i]) for row in rows) for i in range(3)]
