@@ -4,7 +4,7 @@ park answers 404."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.utils import translation
@@ -25,7 +25,7 @@ DJANGO_LANGUAGE = {"zh-CN": "zh-hans", "en-US": "en"}
 def world(db) -> tuple[Programme, User]:
     made = programme()
     official = factories.DistrictOfficialFactory(username="quzhengfu", district=made.park.district)
-    return made, official
+    return made, cast(User, official)
 
 
 @pytest.fixture(params=LANGUAGES)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import Any, cast
 
 import openpyxl
 import pytest
@@ -50,7 +50,7 @@ def world(park, other_park, outside_park):
         )
     Designation.objects.create(
         kind=DesignationKind.objects.get(code="smart_factory_benchmark"),
-        enterprise=made["outside"],
+        enterprise=cast(Enterprise, made["outside"]),
         granted_on=dt.date(2024, 5, 1),
     )
     progress_services.snapshots_rebuild()

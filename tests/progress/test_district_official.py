@@ -5,6 +5,7 @@ city's scopes refused; every write of the programme refused; queries bounded."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from enterprises.models import Designation
+from enterprises.models import Designation, Enterprise
 from progress import services
 from progress.models import Publication, RollupRun
 from targets.models import Allocation, DesignationKind, Milestone
@@ -32,7 +33,7 @@ PERIOD = "2023Q2"
 def world(park, other_park, enterprise, other_enterprise, outside_park, outside_enterprise):
     """Benchmarks in each park of the district and outside it, an approved report from an
     enterprise of the district in no park, and every figure computed."""
-    loose = factories.EnterpriseFactory(park=None, district=park.district)
+    loose = cast(Enterprise, factories.EnterpriseFactory(park=None, district=park.district))
     kind = DesignationKind.objects.get(code="smart_factory_benchmark")
     for company in (enterprise, other_enterprise, outside_enterprise, loose):
         Designation.objects.create(kind=kind, enterprise=company, granted_on=dt.date(2023, 5, 1))
