@@ -150,21 +150,21 @@ class AllocationSpec:
 # Some targets allocated to Pudong and Xuhui and a few of their parks: values that add up to
 # part of the city's target, some with their own milestones, the rest scaled from the city's.
 ALLOCATIONS: list[AllocationSpec] = [
-    AllocationSpec("SH23-SF-BENCH", "district:310115", "5"),
-    AllocationSpec("SH23-SF-BENCH", "park:ZJ", "3", [("2024-06-30", "1"), ("2025-06-30", "2")]),
-    AllocationSpec("SH23-SF-BENCH", "park:LG", "1"),
-    AllocationSpec("SH23-SCENARIO", "district:310115", "50"),
-    AllocationSpec("SH23-SCENARIO", "district:310104", "20"),
-    AllocationSpec("SH23-SCENARIO", "park:ZJ", "30"),
-    AllocationSpec("SH23-SCENARIO", "park:CHJ", "8"),
-    AllocationSpec("SH23-TALENT-HIGH", "district:310115", "12.5"),
-    AllocationSpec("SH23-TALENT-HIGH", "park:ZJ", "8"),
-    AllocationSpec("AIC-CLOUD", "district:310115", "60"),
-    AllocationSpec("AIC-CLOUD", "park:ZJ", "30", [("2023-12-31", "20"), ("2024-12-31", "25")]),
+    AllocationSpec("SH23-SF-BENCH", "district:310115", "8"),
+    AllocationSpec("SH23-SF-BENCH", "park:ZJ", "6", [("2024-06-30", "2"), ("2025-06-30", "4")]),
+    AllocationSpec("SH23-SF-BENCH", "park:LG", "2"),
+    AllocationSpec("SH23-SCENARIO", "district:310115", "45"),
+    AllocationSpec("SH23-SCENARIO", "district:310104", "15"),
+    AllocationSpec("SH23-SCENARIO", "park:ZJ", "25"),
+    AllocationSpec("SH23-SCENARIO", "park:CHJ", "5"),
+    AllocationSpec("SH23-TALENT-HIGH", "district:310115", "10"),
+    AllocationSpec("SH23-TALENT-HIGH", "park:ZJ", "6"),
+    AllocationSpec("AIC-CLOUD", "district:310115", "100"),
+    AllocationSpec("AIC-CLOUD", "park:ZJ", "40", [("2023-12-31", "15"), ("2024-12-31", "28")]),
     AllocationSpec("AIC-PILOT", "park:ZJ", "6"),
-    AllocationSpec("CN25-COVERAGE", "district:310115", "80"),
-    AllocationSpec("CN25-COVERAGE", "park:ZJ", "90"),
-    AllocationSpec("CN25-COVERAGE", "park:FL", "70"),
+    AllocationSpec("CN25-COVERAGE", "district:310115", "40"),
+    AllocationSpec("CN25-COVERAGE", "park:ZJ", "30"),
+    AllocationSpec("CN25-COVERAGE", "park:FL", "25"),
 ]
 
 

@@ -54,11 +54,11 @@ def test_seeding_allocates_once_as_the_official_and_a_reset_takes_them_away():
 
     assert len(allocations()) == len(ALLOCATIONS)
     assert "allocations" in output
-    assert ("SH23-SF-BENCH", "park:ZJ", "3", [
-        {"date": "2024-06-30", "value": "1"},
-        {"date": "2025-06-30", "value": "2"},
+    assert ("SH23-SF-BENCH", "park:ZJ", "6", [
+        {"date": "2024-06-30", "value": "2"},
+        {"date": "2025-06-30", "value": "4"},
     ]) in allocations()  # fmt: skip
-    assert ("SH23-TALENT-HIGH", "district:310115", "12.5", []) in allocations()
+    assert ("SH23-TALENT-HIGH", "district:310115", "10", []) in allocations()
     record = Allocation.history.first()
     assert record.history_user.username == "official"
     before = allocations()
@@ -88,10 +88,10 @@ def test_the_seeds_rollup_reads_the_allocated_scopes_against_their_allocations(
     zj = Snapshot.objects.get(
         target__code="SH23-SF-BENCH", scope="park:ZJ", period=period_parse("2024Q4")
     )
-    assert zj.target_value == 3
+    assert zj.target_value == 6
     assert zj.status is not None
-    # Own milestones 1 (2024-06-30) and 2 (2025-06-30): 1 + 184/365 = 1.504 at 2024-12-31.
-    assert zj.planned == Decimal("1.50")
+    # Own milestones 2 (2024-06-30) and 4 (2025-06-30): 2 + 2 × 184/365 = 3.008 at 2024-12-31.
+    assert zj.planned == Decimal("3.01")
     unallocated = Snapshot.objects.get(
         target__code="SH23-SF-BENCH", scope="park:MG", period=period_parse("2024Q4")
     )
