@@ -229,8 +229,19 @@ class SegmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ItemKind)
-class ItemKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("code", "name", "dedupe")
+class ItemKindAdmin(SimpleHistoryAdmin):
+    """Item kinds; whether an item needs an evidence file is the officials' rule to change
+    (through ``targets.services``: the history keeps who and when)."""
+
+    list_display = ("code", "name", "dedupe", "evidence_required")
+    list_editable = ("evidence_required",)
+    history_list_display = ["evidence_required"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: ItemKind, form: Any, change: bool) -> None:
+        services.item_kind_save(kind=obj, by=request.user)
 
 
 @admin.register(DesignationKind)

@@ -84,6 +84,7 @@ class ItemKindSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "identifier_label_zh",
             "identifier_label_en",
             "attributes",
+            "evidence_required",
         ]
 
 

@@ -130,6 +130,15 @@ class ItemKind(BilingualNameMixin, models.Model):
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     attributes = models.JSONField(_("allowed attributes"), default=dict, blank=True)
+    # An enterprise submits an item of this kind only with an evidence file attached (the
+    # clinical-trial approval notice, the registration certificate, ...). Officials change
+    # the rule in the admin (through targets.services.item_kind_save: kept in the history).
+    evidence_required = models.BooleanField(
+        _("evidence file required"),
+        default=False,
+        help_text=_("A report with an item of this kind is submitted only with a file attached."),
+    )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]

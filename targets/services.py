@@ -115,6 +115,7 @@ def catalogue_sync(*, path: Path | None = None) -> dict[str, int]:
                 "identifier_label_zh": row["identifier_label_zh"],
                 "identifier_label_en": row["identifier_label_en"],
                 "attributes": row.get("attributes", {}),
+                "evidence_required": bool(row.get("evidence_required", False)),
             },
             "item_kinds",
         )
@@ -215,6 +216,16 @@ def _milestones_changed(target: Target, by: Any) -> None:
     recompute_request(
         targets=[target.code], from_period=None, reason=f"milestones {target.code}", by=by
     )
+
+
+@transaction.atomic
+def item_kind_save(*, kind: ItemKind, by: Any) -> ItemKind:
+    """Save an official's edit of an item kind (attributes already set on ``kind``), such
+    as whether its items need an evidence file; the history keeps who and old → new."""
+    kind.full_clean()
+    _history_user(kind, by)
+    kind.save()
+    return kind
 
 
 def _history_user(obj: Any, by: Any, at: dt.datetime | None = None) -> None:
