@@ -111,6 +111,7 @@ STATUS_SCALE = [
 ]
 STATUS_ICONS = {"missed": "✗", "off_track": "↘", "at_risk": "⚠", "on_track": "↗", "achieved": "✓"}
 MEASURES = ("share", "actual", "status")
+LAGGING = frozenset({ProgressStatus.AT_RISK, ProgressStatus.OFF_TRACK, ProgressStatus.MISSED})
 
 
 # --- the scope page ---------------------------------------------------------------------
@@ -701,7 +702,8 @@ def compare_rows(
     """Every district (or park) with its figure for every target (three queries: the scopes,
     the quarter's figures, the active enterprises per scope). A cell is "behind" when the
     scope's share of the city's figure is below its share of the city's active
-    enterprises."""
+    enterprises; by status (``measure`` "status"), when the target allocated to the scope is
+    at risk, off track or missed."""
     if level is ScopeKind.PARK:
         parks = Park.objects.select_related("district").order_by("code")
         scopes = [(Scope.park(p.code, p.name_zh, p.name_en), p.district.name) for p in parks]
@@ -749,6 +751,8 @@ def compare_rows(
                 and share < enterprise_share
             )
             if measure == "status":
+                # Behind the allocation's plan, or past its deadline without reaching it.
+                behind = status in LAGGING
                 text = _status_words(status)
             else:
                 text = num(actual) if measure == "actual" else pct(share)
@@ -945,7 +949,11 @@ def compare_page(request: HttpRequest) -> HttpResponse:
     found = comparison(request)
     choice, level, measure, chosen = found.choice, found.level, found.measure, found.targets
     rows, sort = found.rows, found.sort
-    behind_label = _("below its share of the city's enterprises")
+    behind_label = (
+        _("behind its allocation")
+        if measure == "status"
+        else _("below its share of the city's enterprises")
+    )
     for row in rows:
         row.url = scope_url(user, row.scope, period=choice.label)
         row.html = row.cells_html(behind_label)

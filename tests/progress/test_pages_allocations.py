@@ -345,3 +345,17 @@ def section_text(html: str, testid: str) -> str:
     match = re.search(rf'data-testid="{testid}"[^>]*>(.*?)</p>', html, re.S)
     assert match, testid
     return match.group(1)
+
+
+def test_by_status_behind_counts_the_allocated_targets_behind_their_plan(
+    client, official, programme
+):
+    client.force_login(official)
+
+    page = client.get(
+        "/progress/compare/", {"level": "park", "measure": "status", "period": "2023Q3"}
+    )
+
+    behind = {row.scope.code: row.behind for row in page.context["rows"]}
+    # PARK-A's AIC-PILOT is at risk; PARK-B's achieved.
+    assert behind == {"PARK-A": 1, "PARK-B": 0}
