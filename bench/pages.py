@@ -39,6 +39,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 OFFICIAL, PARK_MANAGER, ENTERPRISE = "official", "park_manager", "enterprise"
+DISTRICT, ANONYMOUS = "district_official", "anonymous"
 EVERYONE = (OFFICIAL, PARK_MANAGER, ENTERPRISE)
 
 # The pages, with the roles that request them. A path may name, resolved at start-up:
@@ -56,22 +57,26 @@ PAGES: list[tuple[str, tuple[str, ...]]] = [
     ("/progress/targets/SH23-TALENT-HIGH/", (OFFICIAL, PARK_MANAGER)),
     ("/progress/targets/CN25-COVERAGE/", (OFFICIAL, PARK_MANAGER)),
     ("/progress/targets/SH23-SF-BENCH/", (OFFICIAL,)),
-    ("/progress/parks/{park}/", (OFFICIAL, PARK_MANAGER)),
-    ("/progress/districts/{district}/", (OFFICIAL,)),
+    ("/progress/parks/{park}/", (OFFICIAL, PARK_MANAGER, DISTRICT)),
+    ("/progress/districts/{district}/", (OFFICIAL, DISTRICT)),
     ("/progress/compare/", (OFFICIAL,)),
     ("/progress/maturity/", (OFFICIAL,)),
     ("/progress/enterprises/{enterprise}/", EVERYONE),
     ("/progress/manage/", (OFFICIAL,)),
     ("/progress/manage/designations/", (OFFICIAL,)),
+    ("/progress/manage/allocations/SH23-SCENARIO/", (OFFICIAL,)),
+    ("/progress/manage/publications/", (OFFICIAL,)),
+    ("/public/", (ANONYMOUS,)),
+    ("/api/v1/public/progress/", (ANONYMOUS,)),
     ("/exchange/exports/", (OFFICIAL, PARK_MANAGER)),
     ("/exchange/imports/", (OFFICIAL,)),
-    ("/reports/review/", (OFFICIAL,)),
-    ("/reports/all/", (OFFICIAL, PARK_MANAGER)),
+    ("/reports/review/", (OFFICIAL, PARK_MANAGER)),
+    ("/reports/all/", (OFFICIAL, PARK_MANAGER, DISTRICT)),
     ("/reports/{park_report}/", (OFFICIAL,)),
     ("/reports/{own_report}/", (ENTERPRISE,)),
-    ("/reports/completeness/", EVERYONE),
+    ("/reports/completeness/", (*EVERYONE, DISTRICT)),
     ("/reports/", (ENTERPRISE,)),
-    ("/api/v1/progress/?scope=all", EVERYONE),
+    ("/api/v1/progress/?scope=all", (*EVERYONE, DISTRICT)),
     ("/api/v1/progress/", EVERYONE),
     ("/api/v1/submissions/?period={period}", EVERYONE),
 ]
@@ -82,6 +87,7 @@ USERNAMES = {
     OFFICIAL: "bench-official",
     PARK_MANAGER: "bench-park-manager",
     ENTERPRISE: "bench-enterprise",
+    DISTRICT: "bench-district-official",
 }
 
 
@@ -272,6 +278,12 @@ def fixture_prepare() -> Fixture:
         OFFICIAL: {"role": OFFICIAL, "park": None, "enterprise": None},
         PARK_MANAGER: {"role": PARK_MANAGER, "park": park, "enterprise": None},
         ENTERPRISE: {"role": ENTERPRISE, "park": None, "enterprise": enterprise},
+        DISTRICT: {
+            "role": DISTRICT,
+            "park": None,
+            "enterprise": None,
+            "district": park.district,
+        },
     }
     users = {}
     for role, fields in wanted.items():
@@ -279,6 +291,11 @@ def fixture_prepare() -> Fixture:
             username=USERNAMES[role], defaults={**fields, "is_active": True}
         )
         users[role] = user
+
+    # The park pre-reviews (its manager's queue is the pre-review queue), and the last ended
+    # quarter is published (the public page).
+    Park.objects.filter(pk=park.pk).update(prereview=True)
+    publication_ensure(users[OFFICIAL])
 
     latest = Submission.objects.aggregate(latest=Max("period"))["latest"]
     assert latest is not None, "no reports"
@@ -304,6 +321,16 @@ def fixture_prepare() -> Fixture:
         f"latest quarter {names['period']}"
     )
     return Fixture(users=users, names=names, note=note)
+
+
+def publication_ensure(official: Any) -> None:
+    from progress.models import Publication, Snapshot
+    from progress.services import publication_create
+    from targets.periods import last_ended_period
+
+    last = Snapshot.objects.filter(period__lte=last_ended_period()).order_by("-period").first()
+    if last is not None and not Publication.objects.filter(period=last.period).exists():
+        publication_create(period=last.period, by=official)
 
 
 # --- the floor pages --------------------------------------------------------------------
@@ -451,6 +478,7 @@ def prepare(regenerate: bool) -> tuple[Fixture, dict[str, Any]]:
             client = Client(raise_request_exception=False)
             client.force_login(user)
             clients[role] = client
+        clients[ANONYMOUS] = Client(raise_request_exception=False)
     except subprocess.CalledProcessError as error:  # the generator printed its traceback
         say(f"FAILED at {step}: exit status {error.returncode}")
         sys.exit(1)
