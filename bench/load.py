@@ -40,6 +40,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import secrets
 import string
 import subprocess
@@ -58,6 +59,7 @@ import production  # noqa: E402 - bench/production.py, beside this file
 SOURCE_DB = "dx_bench"
 LOAD_DB = "dx_load"
 BROKER = "redis://127.0.0.1:6379/11"
+CACHE = "redis://127.0.0.1:6379/12"
 PASSWORD = "load-bench-12345"  # a benchmark's users, in a throwaway database
 OFFICIALS = ANALYSTS = 20
 MIXES = {
@@ -307,6 +309,7 @@ class Run:
     failures: list[dict[str, Any]] = field(default_factory=list)
     rollups: dict[str, Any] = field(default_factory=dict)
     settled_s: float | None = None
+    server_ms: dict[str, dict[str, float]] = field(default_factory=dict)
     load_average: float | None = None  # the machine's 1-minute load average at the end
 
     @property
@@ -364,6 +367,38 @@ def locust_run(
         with failures_file.open() as handle:
             run.failures = [dict(row) for row in csv.DictReader(handle)]
     return run
+
+
+def access_log_size(workdir: Path) -> int:
+    path = workdir / "access.log"
+    return path.stat().st_size if path.exists() else 0
+
+
+ACCESS_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) [^"]*" (?P<status>\d+) (?P<us>\d+)$')
+
+
+def server_times(workdir: Path, start: int, end: int) -> dict[str, dict[str, float]]:
+    """Per request pattern, the time gunicorn's worker spent on it (p50, p95, ms): the
+    latency Locust saw, less the wait for a free worker."""
+    with (workdir / "access.log").open("rb") as handle:
+        handle.seek(start)
+        lines = handle.read(end - start).decode(errors="replace").splitlines()
+    times: dict[str, list[float]] = {}
+    for line in lines:
+        found = ACCESS_LINE.search(line)
+        if not found:
+            continue
+        path = re.sub(r"/(?!v\d+/)[^/]*\d[^/]*(?=/)", "/[x]", found["path"].split("?")[0])
+        times.setdefault(f"{found['method']} {path}", []).append(int(found["us"]) / 1000)
+    result = {}
+    for name, values in sorted(times.items()):
+        values.sort()
+        result[name] = {
+            "n": len(values),
+            "p50": round(values[len(values) // 2], 1),
+            "p95": round(values[min(len(values) - 1, int(len(values) * 0.95))], 1),
+        }
+    return result
 
 
 def rollups_between(started: dt.datetime, ended: dt.datetime) -> dict[str, Any]:
@@ -439,6 +474,12 @@ def run_table(run: Run) -> str:
         "  settled (web idle, rollups and workbooks done) "
         + (f"{run.settled_s} s after the run" if run.settled_s is not None else "NOT in time")
     )
+    if run.server_ms:
+        lines.append("  time in a gunicorn worker (excluding the wait for one), p50 / p95 ms:")
+        for name, figures in run.server_ms.items():
+            lines.append(
+                f"    {name}: {figures['p50']:.0f} / {figures['p95']:.0f} (n={figures['n']:.0f})"
+            )
     for failure in run.failures[:10]:
         lines.append(
             f"  FAILURE {failure.get('Method')} {failure.get('Name')}: "
@@ -549,6 +590,7 @@ def main() -> None:
         broker_url=BROKER,
         workdir=workdir,
         root=root,
+        extra_env={"DJANGO_CACHE_URL": CACHE},  # as docker-compose.yml: a shared cache
     )
     say(f"machine: {machine()}; work directory {workdir}; code {commit}")
     database_prepare(stack)
@@ -587,12 +629,14 @@ def main() -> None:
         for mix, users, think in plan:
             classes = ["TrivialFlat"] if mix == "trivial-flat" else MIXES[mix]
             started = timezone.now()
+            log_from = access_log_size(workdir)
             run_fixture = fixture_for_run(fixture.data, period, workdir / f"{mix}-{users}.json")
             run = locust_run(
                 mix=mix, classes=classes, users=users, duration=args.duration, think=think,
                 host=stack.base_url, fixture_path=run_fixture, workdir=workdir,
             )  # fmt: skip
             run.rollups = rollups_between(started, timezone.now())
+            run.server_ms = server_times(workdir, log_from, access_log_size(workdir))
             run.load_average = round(os.getloadavg()[0], 1)
             run.settled_s = settle(args.settle, workdir / "access.log")
             runs.append(run)
