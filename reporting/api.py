@@ -120,7 +120,7 @@ METRIC_VALUE_SCHEMA = {
         "description": "Itemised achievements, at most 500",
     }
 )
-class ItemsField(serializers.ListField):  # type: ignore[type-arg]
+class ItemsField(serializers.ListField):
     pass
 
 
@@ -131,7 +131,7 @@ class ItemsField(serializers.ListField):  # type: ignore[type-arg]
         "description": "Values by metric code (GET /api/v1/metrics/); null or absent: not reported",
     }
 )
-class MetricsField(serializers.DictField):  # type: ignore[type-arg]
+class MetricsField(serializers.DictField):
     pass
 
 

@@ -57,7 +57,7 @@ def world_build() -> World:
     other_park = ParkFactory(code="PARK-B")
     enterprise = EnterpriseFactory(park=park, district=park.district)
     other_enterprise = EnterpriseFactory(park=other_park, district=other_park.district)
-    users = {
+    users: dict[str, Any] = {
         "official": OfficialFactory(username="m-official"),
         "analyst": AnalystFactory(username="m-analyst"),
         "park_manager": ParkManagerFactory(username="m-park", park=park),

@@ -19,10 +19,15 @@ import os
 import re
 from typing import Any
 
+import hypothesis
 import pytest
+import schemathesis
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
+from schemathesis import checks as generic_checks
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi import checks as openapi_checks
 
 from accounts.services import token_issue
 from core.schema import SERVER_CHECKS
@@ -31,13 +36,6 @@ from tests.factories import (
     ProviderFactory,
     SubmissionFactory,
 )
-
-schemathesis = pytest.importorskip("schemathesis")
-hypothesis = pytest.importorskip("hypothesis")
-
-from schemathesis import checks as generic_checks  # noqa: E402
-from schemathesis.generation.modes import GenerationMode  # noqa: E402
-from schemathesis.specs.openapi import checks as openapi_checks  # noqa: E402
 
 pytestmark = [
     pytest.mark.django_db,
