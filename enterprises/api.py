@@ -8,12 +8,19 @@ from typing import Any
 
 import django_filters
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import IdempotentPostMixin, ReferenceDataPermission, RoleScopedViewSetMixin
+from core.parsers import JSONParser
 from core.schema import server_checks
 
 from . import selectors, services
@@ -128,12 +135,30 @@ def _flatten(data: dict[str, Any]) -> dict[str, Any]:
 
 class _ScopedViewSet(IdempotentPostMixin, RoleScopedViewSetMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     permission_classes = [ReferenceDataPermission]
+    # JSON only (API.md): a form cannot say null, and what it cannot say it would drop.
+    parser_classes = [JSONParser]
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class FlagFilter(django_filters.ChoiceFilter):
+    """true or false (empty: either); anything else is a 400, not silently either."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["choices"] = [("true", "true"), ("false", "false")]
+        super().__init__(**kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in ("", None):
+            return qs
+        return qs.filter(**{self.field_name: value == "true"})
 
 
 class EnterpriseFilter(django_filters.FilterSet):
     district = django_filters.CharFilter(field_name="district__code")
     park = django_filters.CharFilter(field_name="park__code")
     segment = django_filters.CharFilter(field_name="segment__code")
+    is_key = FlagFilter(field_name="is_key")
+    above_scale = FlagFilter(field_name="above_scale")
 
     class Meta:
         model = Enterprise

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 
 from core import policies
 from core.api import IdempotentPostMixin, PolicyPermission
+from core.parsers import JSONParser
 from core.schema import PERIOD_PATTERN, SCOPE_PATTERN, server_checks
 from targets.periods import PeriodError, period_format, period_parse
 
@@ -153,6 +154,7 @@ def _export_or_404(request: Request, pk: int) -> Export:
 
 class ExportListView(IdempotentPostMixin, APIView):
     permission_classes = [CanExport]
+    parser_classes = [JSONParser]  # JSON only (API.md)
 
     @extend_schema(
         request=ExportRequestSerializer,
@@ -174,10 +176,11 @@ class ExportListView(IdempotentPostMixin, APIView):
         return Response({"id": export.pk}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
+        operation_id="v1_exports_list",
         responses={
             200: inline_serializer("ExportList", {"results": ExportSerializer(many=True)}),
             **ERRORS,
-        }
+        },
     )
     def get(self, request: Request) -> Response:
         """The user's recent exports, newest first."""

@@ -18,6 +18,7 @@ from rest_framework.routers import SimpleRouter
 
 from core import policies
 from core.api import Conflict, IdempotentPostMixin, PolicyPermission, RoleScopedViewSetMixin
+from core.schema import server_checks
 from targets import services
 from targets.models import Allocation, Target
 
@@ -128,7 +129,10 @@ class AllocationViewSet(
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
-        request=AllocationSerializer, responses={201: AllocationSerializer, **ERRORS, **CONFLICT}
+        request=AllocationSerializer,
+        responses={201: AllocationSerializer, **ERRORS, **CONFLICT},
+        # The target and scope must exist; values and dates are checked against the target.
+        extensions=server_checks("target", "scope", "value", "milestones"),
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Allocate a city target to a district or a park (one per target and scope)."""
@@ -148,7 +152,9 @@ class AllocationViewSet(
         return Response(allocation_json(allocation), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=AllocationPatchSerializer, responses={200: AllocationSerializer, **ERRORS}
+        request=AllocationPatchSerializer,
+        responses={200: AllocationSerializer, **ERRORS},
+        extensions=server_checks("target", "scope", "value", "milestones"),
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change the value or the own milestones (an empty list: the city's, scaled)."""

@@ -222,6 +222,10 @@ class DistrictAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "name_zh", "name_en")
     search_fields = ("code", "name_zh", "name_en")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: District | None = None) -> Any:
+        # Parks, enterprises, users, allocations and figures refer to a district by its code.
+        return ("code",) if obj is not None else ()
+
 
 @admin.register(Segment)
 class SegmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]

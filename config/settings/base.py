@@ -1,6 +1,7 @@
 """Settings shared by every environment, read from the environment (django-environ)."""
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -134,9 +135,33 @@ STORAGES = {
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 
+
+def cache_config(url: str) -> dict[str, Any]:
+    """The cache of a DJANGO_CACHE_URL. On Redis (which production shares with the broker),
+    throttles, lockout counts and page caches fail open while Redis is down: a miss, a write
+    dropped, within half a second, never a 500 (django-redis, logged; tests/ops/test_faults.py).
+    """
+    config: dict[str, Any] = environ.Env.cache_url_config(url)
+    if not config["BACKEND"].endswith(".RedisCache"):
+        return config
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": config["LOCATION"],
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
+    }
+
+
 # Throttles, lockouts and page caches need one cache shared by every worker in production
 # (DJANGO_CACHE_URL=redis://...); development and tests keep it in memory.
-CACHES = {"default": env.cache_url("DJANGO_CACHE_URL", default="locmemcache://")}
+CACHES = {"default": cache_config(env.str("DJANGO_CACHE_URL", default="locmemcache://"))}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# A past version in the admin is read, never posted back (core.middleware refuses the POST).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- access hardening (docs/decisions/0013-access-hardening.md) ---------------------------
 # Login lockout: after this many failures for one username from one address, both the login
@@ -197,7 +222,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": False,

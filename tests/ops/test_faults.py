@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.celery import app
+from config.settings.base import cache_config
 from exchange import services as export_services
 from exchange.models import Export
 from progress import services
@@ -368,22 +369,10 @@ UNREACHABLE_CACHE = "redis://127.0.0.1:1/1"
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Product change needed (core/settings): DRF's throttles read the default cache, "
-    "which production puts on the same Redis as the broker (docker-compose.yml "
-    "DJANGO_CACHE_URL); with Redis down every API request answers 500. Remove this marker "
-    "with the fix (throttles and cache reads that fail open).",
-)
 def test_with_the_cache_on_a_stopped_redis_the_api_still_answers(settings, official, enterprise):
     """docker-compose.yml keeps the cache (throttles, page caches) on the broker's Redis: a
     Redis outage must not turn the API into 500s either."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": UNREACHABLE_CACHE,
-        }
-    }
+    settings.CACHES = {"default": cache_config(UNREACHABLE_CACHE)}
     reporter = factories.ReporterFactory(enterprise=enterprise)
     as_reporter, as_official = client_for(reporter), client_for(official)
     for client in (as_reporter, as_official):

@@ -80,11 +80,6 @@ def test_the_admin_shows_the_history_with_no_link_to_delete_it(officer, audited,
     assert officer.get(admin_url(obj, "simple_history", entry.history_id)).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config/settings/base.py needs SIMPLE_HISTORY_REVERT_DISABLED = True (reported); "
-    "core.middleware already refuses the POST",
-)
 @pytest.mark.parametrize("kind", AUDITED)
 def test_a_past_version_in_the_admin_offers_no_revert_button(officer, audited, kind):
     obj = audited[kind]
@@ -210,10 +205,6 @@ def test_a_targets_code_cannot_change_in_the_admin(officer):
     assert Target.objects.filter(pk=target.pk, code="SH23-SF-BENCH").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="targets/admin.py: DistrictAdmin needs the code read-only on change (reported)",
-)
 def test_a_districts_code_cannot_change_in_the_admin(officer):
     district = District.objects.get(code="310115")
     url = reverse("admin:targets_district_change", args=[district.pk])
