@@ -73,8 +73,8 @@ class ServiceImportExportMixin(ImportExportMixin):
 @admin.register(Park)
 class ParkAdmin(ServiceImportExportMixin, SimpleHistoryAdmin):
     resource_path = "exchange.import_resources.ParkResource"
-    list_display = ("code", "name_zh", "name_en", "district")
-    list_filter = ("district",)
+    list_display = ("code", "name_zh", "name_en", "district", "prereview")
+    list_filter = ("district", "prereview")
     search_fields = ("code", "name_zh", "name_en")
     list_select_related = ("district",)
 
@@ -92,6 +92,7 @@ class ParkAdmin(ServiceImportExportMixin, SimpleHistoryAdmin):
                 name_zh=obj.name_zh,
                 name_en=obj.name_en,
                 district=obj.district,
+                prereview=obj.prereview,
                 by=request.user,
             )
             obj.pk = created.pk
@@ -101,5 +102,6 @@ class ParkAdmin(ServiceImportExportMixin, SimpleHistoryAdmin):
             name_zh=obj.name_zh,
             name_en=obj.name_en,
             district=obj.district,
+            prereview=obj.prereview,
             by=request.user,
         )

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import IdempotentPostMixin, ReferenceDataPermission
+from core.parsers import JSONParser
 from core.schema import server_checks
 from targets.models import District
 
@@ -25,8 +26,14 @@ class ParkSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Park
-        fields = ["code", "name", "name_en", "district"]
-        extra_kwargs = {"code": {"validators": []}}
+        fields = ["code", "name", "name_en", "district", "prereview"]
+        extra_kwargs = {
+            "code": {"validators": []},
+            "prereview": {
+                "help_text": "The park manager pre-reviews its enterprises' reports "
+                "before officials do (officials write it)."
+            },
+        }
 
 
 # Checked by the server against the data: a new code, never changed; a known district,
@@ -51,6 +58,7 @@ class ParkViewSet(
 
     serializer_class = ParkSerializer
     permission_classes = [ReferenceDataPermission]
+    parser_classes = [JSONParser]  # JSON only (API.md)
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     filterset_fields = {"district__code": ["exact"]}
@@ -67,6 +75,7 @@ class ParkViewSet(
             name_zh=data["name_zh"],
             name_en=data.get("name_en", ""),
             district=data["district"],
+            prereview=data.get("prereview", False),
             by=request.user,
         )
         return Response(self.get_serializer(park).data, status=status.HTTP_201_CREATED)
@@ -85,4 +94,6 @@ class ParkViewSet(
 
 
 def _changes(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: data[key] for key in ("name_zh", "name_en", "district") if key in data}
+    return {
+        key: data[key] for key in ("name_zh", "name_en", "district", "prereview") if key in data
+    }

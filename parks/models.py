@@ -22,6 +22,16 @@ class Park(models.Model):
     district = models.ForeignKey(
         District, on_delete=models.PROTECT, related_name="parks", verbose_name=_("district")
     )
+    # DOMAIN.md, "Multi-level review": the park manager pre-approves or returns its
+    # enterprises' reports before an official reviews them.
+    prereview = models.BooleanField(
+        _("pre-review"),
+        default=False,
+        help_text=_(
+            "The park manager pre-reviews the reports of the park's enterprises before "
+            "officials review them."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

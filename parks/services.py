@@ -16,9 +16,17 @@ from .models import Park
 
 @transaction.atomic
 def park_create(
-    *, code: str, name_zh: str, district: District, name_en: str = "", by: object = None
+    *,
+    code: str,
+    name_zh: str,
+    district: District,
+    name_en: str = "",
+    prereview: bool = False,
+    by: object = None,
 ) -> Park:
-    park = Park(code=code.strip(), name_zh=name_zh, name_en=name_en, district=district)
+    park = Park(
+        code=code.strip(), name_zh=name_zh, name_en=name_en, district=district, prereview=prereview
+    )
     park.full_clean()
     park._history_user = by if getattr(by, "pk", None) else None  # type: ignore[attr-defined]
     park.save()
@@ -32,10 +40,14 @@ def park_update(
     name_zh: str | Unset = UNSET,
     name_en: str | Unset = UNSET,
     district: District | Unset = UNSET,
+    prereview: bool | Unset = UNSET,
     by: object = None,
 ) -> Park:
     park = Park.objects.select_for_update().get(pk=park.pk)
     fields: list[str] = []
+    if prereview is not UNSET and prereview != park.prereview:
+        park.prereview = prereview
+        fields.append("prereview")
     if name_zh is not UNSET:
         park.name_zh = name_zh
         fields.append("name_zh")
