@@ -20,6 +20,10 @@ class Permissions:
         return policies.can_review(self._user)
 
     @cached_property
+    def open_review_queue(self) -> bool:
+        return policies.can_open_review_queue(self._user)
+
+    @cached_property
     def read_progress(self) -> bool:
         return policies.can_read_progress(self._user)
 

@@ -115,6 +115,17 @@ def can_review(user: Actor) -> bool:
     return is_official(user)
 
 
+def can_pre_review(user: Actor, *, park_id: int | None, prereview: bool) -> bool:
+    """Pre-approve or return a submitted report: the park manager of the report's park,
+    when that park pre-reviews (DOMAIN.md, "Multi-level review")."""
+    return prereview and park_id is not None and is_park_manager(user) and _park_id(user) == park_id
+
+
+def can_open_review_queue(user: Actor) -> bool:
+    """Officials review; park managers pre-review their park's reports (if it pre-reviews)."""
+    return can_review(user) or is_park_manager(user)
+
+
 def can_create_reports(user: Actor) -> bool:
     """Reporters for their own enterprise; officials on an enterprise's behalf."""
     return is_official(user) or is_reporter(user)
@@ -160,9 +171,9 @@ def can_read_enterprise_pages(user: Actor) -> bool:
 
 
 def can_see_outlier_scores(user: Actor) -> bool:
-    """Reviewers' statistics (modified z-scores, medians) are for officials, not for the
-    enterprise that reported."""
-    return is_official(user)
+    """Reviewers' statistics (modified z-scores, medians) are for those who review:
+    officials, and park managers who pre-review; not for the enterprise that reported."""
+    return is_official(user) or is_park_manager(user)
 
 
 def can_manage_programme(user: Actor) -> bool:
@@ -338,3 +349,54 @@ def visible_scope_labels(user: Actor) -> list[str] | None:
     if own.kind is ScopeKind.DISTRICT:
         labels += [str(Scope.park(code)) for code in sorted(_district_park_codes(user))]
     return labels
+
+
+# --- evidence files (docs/decisions/0017-evidence-files.md) -------------------------------
+
+
+def is_analyst(user: Actor) -> bool:
+    return _role(user) == Role.ANALYST
+
+
+def evidence_q(user: Actor, prefix: str = "") -> Q:
+    """The enterprises (or, with ``prefix``, rows of enterprises) whose evidence files the
+    user may open: those of ``enterprise_q`` — officials all, a park manager their park's,
+    a district official their district's, a reporter their own — except for analysts, who
+    read figures and tables but not the certificates behind them."""
+    if is_analyst(user):
+        return NOTHING
+    return enterprise_q(user, prefix)
+
+
+def can_read_evidence(user: Actor) -> bool:
+    """Whether the role opens evidence files at all (which ones: ``evidence_q``)."""
+    return user.is_authenticated and not is_analyst(user) and enterprise_q(user) != NOTHING
+
+
+def can_attach_evidence(user: Actor, *, enterprise_id: int) -> bool:
+    """Attach files to, and remove them from, this enterprise's reports (while editable):
+    whoever may write its reports."""
+    return can_write_report(user, enterprise_id=enterprise_id)
+
+
+def can_check_evidence(user: Actor) -> bool:
+    """Mark a file as checked during review."""
+    return can_review(user)
+
+
+def evidence_required_of(user: Actor) -> bool:
+    """Whether the user submits a report only with the required evidence attached. Officials
+    handing in a report on an enterprise's behalf (historical and paper reports imported
+    from a workbook, which carries no files) are not held to it; the review page shows
+    the items that lack a file."""
+    return not is_official(user)
+
+
+def evidence_download_audited(user: Actor) -> bool:
+    """Officials' downloads of evidence files are kept in the audit trail."""
+    return is_official(user)
+
+
+def can_read_removed_evidence(user: Actor) -> bool:
+    """A removed file stays in the audit trail; officials open it from there."""
+    return is_official(user)

@@ -35,7 +35,8 @@ from targets.models import Metric
 from targets.periods import PeriodError, period_format, period_parse
 from targets.scopes import ScopeError
 
-from . import selectors, services
+from . import evidence_selectors, selectors, services
+from .evidence_api import EvidenceFileSerializer
 from .filters import SubmissionFilter
 from .models import Submission
 from .outliers import outlier_flags
@@ -171,7 +172,7 @@ class SubmissionSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
     enterprise_name = serializers.CharField(source="enterprise.name")
     period = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
-    items = serializers.JSONField(source="items_data")
+    items = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -185,6 +186,7 @@ class SubmissionSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "status",
             "version",
             "submitted_at",
+            "prereviewed_at",
             "reviewed_at",
             "review_comment",
             "late",
@@ -193,6 +195,18 @@ class SubmissionSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
     def get_period(self, obj: Submission) -> str:
         return period_format(obj.period)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_items(self, obj: Submission) -> list[dict[str, Any]]:
+        """The items as entered, each with ``files``: its evidence files the user may open
+        (API.md "Evidence files")."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        files = evidence_selectors.evidence_by_item(user=user, submission=obj) if user else {}
+        return [
+            {**item, "files": EvidenceFileSerializer(files.get(index, []), many=True).data}
+            for index, item in enumerate(obj.items_data or [])
+        ]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_metrics(self, obj: Submission) -> dict[str, Any]:
@@ -215,6 +229,7 @@ READ_ONLY_FIELDS = (
     "enterprise_name",
     "status",
     "submitted_at",
+    "prereviewed_at",
     "reviewed_at",
     "review_comment",
     "late",
@@ -276,6 +291,7 @@ class CompletenessSerializer(serializers.Serializer):  # type: ignore[type-arg]
     scope = serializers.CharField()
     active = serializers.IntegerField()
     submitted = serializers.IntegerField()
+    pre_approved = serializers.IntegerField()
     approved = serializers.IntegerField()
     returned = serializers.IntegerField()
     overdue = serializers.IntegerField()
@@ -295,8 +311,24 @@ class ReportWriters(PolicyPermission):
     """Reports: the roles that may write reports write (core.policies.can_create_reports);
     which report, and which action, the services decide."""
 
-    message = gettext_lazy("Only enterprise reporters and officials may change reports.")
+    message = gettext_lazy(
+        "Only enterprise reporters, officials and pre-reviewing park managers may change reports."
+    )
     write = staticmethod(policies.can_create_reports)
+
+    # Park managers pre-review (pre-approve and return) their park's reports; which report
+    # and whether their park pre-reviews, the service decides.
+    pre_review_actions = frozenset({"pre_approve", "return_"})
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if getattr(view, "action", None) in self.pre_review_actions:
+            user = request.user
+            return bool(
+                user
+                and user.is_authenticated
+                and (policies.can_open_review_queue(user) or policies.can_create_reports(user))
+            )
+        return super().has_permission(request, view)
 
 
 def _service_call(function: Callable[..., T], **kwargs: Any) -> T:
@@ -336,7 +368,11 @@ class SubmissionViewSet(
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Submission.objects.none()
-        return selectors.submission_list(user=self.user).order_by("-period", "enterprise__uscc")
+        return (
+            selectors.submission_list(user=self.user)
+            .prefetch_related(evidence_selectors.current_evidence_prefetch())
+            .order_by("-period", "enterprise__uscc")
+        )
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()
@@ -457,15 +493,25 @@ class SubmissionViewSet(
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """An official approves a submitted report; it counts from now on."""
+        """An official approves a submitted or pre-approved report; it counts from now on."""
         return self._transition(request, services.submission_approve, with_comment=False)
+
+    @extend_schema(
+        request=VersionSerializer, responses={200: SubmissionSerializer, **ERRORS, **CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def pre_approve(self, request: Request, pk: str | None = None) -> Response:
+        """The park manager pre-approves a submitted report of their park (the park
+        pre-reviews): it goes on to the officials."""
+        return self._transition(request, services.submission_pre_approve, with_comment=False)
 
     @extend_schema(
         request=CommentSerializer, responses={200: SubmissionSerializer, **ERRORS, **CONFLICT}
     )
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str | None = None) -> Response:
-        """An official sends a submitted report back with a comment."""
+        """An official sends a submitted or pre-approved report back with a comment; the
+        park manager of a pre-reviewing park, a submitted one."""
         return self._transition(request, services.submission_return, with_comment=True)
 
     @extend_schema(

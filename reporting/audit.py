@@ -7,7 +7,10 @@ class Action:
     CREATE = "create"
     EDIT = "edit"
     SUBMIT = "submit"
+    PRE_APPROVE = "pre_approve"
     APPROVE = "approve"
+    # An official approved a report its park was to pre-review, before the park manager did.
+    APPROVE_SKIPPING_PREREVIEW = "approve_skipping_prereview"
     RETURN = "return"
     REOPEN = "reopen"
 

@@ -166,6 +166,10 @@ class ItemForm(forms.Form):
     evidence_url = forms.URLField(
         label=_("Evidence link"), max_length=500, required=False, assume_scheme="https"
     )
+    # The ids of the row's evidence files (comma-separated), so that they stay with the
+    # item when rows are removed or identifiers change; the files themselves are uploaded
+    # beside the form (reporting.evidence_views).
+    file_ids = forms.CharField(required=False, widget=forms.HiddenInput, max_length=4000)
 
     def __init__(self, *args: Any, kinds: Sequence[ItemKind], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -206,6 +210,9 @@ class ItemForm(forms.Form):
         }
         if data.get("evidence_url"):
             item["evidence_url"] = data["evidence_url"]
+        files = [int(part) for part in (data.get("file_ids") or "").split(",") if part.isdigit()]
+        if files:
+            item["files"] = files
         return item
 
 
@@ -258,6 +265,8 @@ class CommentForm(forms.Form):
         max_length=4000,
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Returning: the item the comment is about (from 1), named at the comment's start.
+    item = forms.IntegerField(required=False, min_value=1)
 
 
 class ActionForm(forms.Form):

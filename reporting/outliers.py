@@ -31,7 +31,7 @@ HISTORY_FACTOR = Decimal(3)
 MODIFIED_Z_LIMIT = 3.5
 MODIFIED_Z_CONSTANT = 0.6745
 FLAGGED_TYPES = (Metric.Type.INTEGER, Metric.Type.DECIMAL)
-PEER_STATUSES = (Status.SUBMITTED, Status.APPROVED)
+PEER_STATUSES = (Status.SUBMITTED, Status.PRE_APPROVED, Status.APPROVED)
 _COLUMNS = ["submission_id", "enterprise_id", "period", "metric_id", "code", "name", "value"]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.utils import timezone
 
 from core import policies
@@ -17,6 +17,7 @@ from targets.periods import last_ended_period, period_due_on, period_format
 from targets.scopes import CITY, Scope
 
 from .audit import Action, change_reason_parse
+from .evidence_selectors import evidence_history
 from .models import Submission
 from .obligations import obligated_enterprises
 from .validation import metric_from_json
@@ -37,8 +38,18 @@ def submission_list(*, user: policies.Actor) -> QuerySet[Submission]:
 
 
 def review_queue(*, user: policies.Actor) -> QuerySet[Submission]:
-    """Reports waiting for an official, oldest submission first (filters narrow it)."""
-    return submission_list(user=user).order_by("submitted_at", "pk")
+    """Reports waiting for the user (filters narrow it): for officials every report in
+    review, pre-approved ones first, then by submission, oldest first; for a park manager
+    the submitted reports of their park, if it pre-reviews."""
+    reports = submission_list(user=user)
+    if policies.can_review(user):
+        first = Case(When(status=Status.PRE_APPROVED, then=0), default=1)
+        return reports.filter(status__in=Submission.IN_REVIEW).order_by(first, "submitted_at", "pk")
+    if policies.can_open_review_queue(user):
+        return reports.filter(status=Status.SUBMITTED, enterprise__park__prereview=True).order_by(
+            "submitted_at", "pk"
+        )
+    return reports.none()
 
 
 # --- audit trail ------------------------------------------------------------------------
@@ -88,6 +99,9 @@ def submission_history(*, submission: Submission) -> list[HistoryEntry]:
             )
         )
         previous = record
+    # Evidence files attached, removed, checked and downloaded by officials, in time order.
+    entries += [HistoryEntry(**entry) for entry in evidence_history(submission=submission)]  # type: ignore[typeddict-item]
+    entries.sort(key=lambda entry: entry["at"])
     return entries
 
 
@@ -205,6 +219,7 @@ class Completeness:
     scope: str
     active: int
     submitted: int
+    pre_approved: int
     approved: int
     returned: int
     overdue: int
@@ -220,6 +235,7 @@ def completeness(*, period: int, scope: Scope = CITY, today: dt.date | None = No
     reports = Submission.objects.filter(period=period, enterprise__in=active)
     figures = reports.aggregate(
         submitted=Count("pk", filter=Q(status__in=HANDED_IN)),
+        pre_approved=Count("pk", filter=Q(status=Status.PRE_APPROVED)),
         approved=Count("pk", filter=Q(status=Status.APPROVED)),
         returned=Count("pk", filter=Q(status=Status.RETURNED)),
         late=Count("pk", filter=Q(status__in=HANDED_IN, late=True)),
@@ -231,6 +247,7 @@ def completeness(*, period: int, scope: Scope = CITY, today: dt.date | None = No
         scope=str(scope),
         active=active_count,
         submitted=figures["submitted"],
+        pre_approved=figures["pre_approved"],
         approved=figures["approved"],
         returned=figures["returned"],
         overdue=active_count - figures["on_time"] if today > due_on else 0,

@@ -11,16 +11,17 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from accounts.models import User
 from core import policies
 from core.queue import task_enqueue
 from enterprises.models import Enterprise
+from parks.models import Park
 from targets.changes import recompute_batched, recompute_request
 from targets.periods import (
     PROGRAMME_FIRST_PERIOD,
@@ -40,6 +42,12 @@ from targets.periods import (
 from targets.rules import targets_fed_by
 
 from .audit import Action, change_reason
+from .evidence import (
+    evidence_attach,
+    evidence_items_follow,
+    evidence_required_check,
+    evidence_validate,
+)
 from .models import Item, MetricValue, PeerStat, ReminderDigest, Submission
 from .obligations import obligated_enterprises
 from .outliers import outlier_flags, peer_stats_compute
@@ -48,6 +56,7 @@ from .validation import CleanReport, ReportCatalogue, report_catalogue, report_v
 logger = logging.getLogger(__name__)
 Status = Submission.Status
 HANDED_IN = Submission.HANDED_IN
+IN_REVIEW = Submission.IN_REVIEW
 
 
 # --- errors the API and pages map to responses ------------------------------------------
@@ -93,6 +102,18 @@ def _require_writer(user: User, enterprise_id: int) -> None:
 def _require_reviewer(user: User) -> None:
     if not policies.can_review(user):
         raise PermissionDenied(_("Only officials may review reports."))
+
+
+def _pre_reviewer(user: User, submission: Submission) -> bool:
+    park = submission.enterprise.park
+    return policies.can_pre_review(
+        user, park_id=submission.enterprise.park_id, prereview=bool(park and park.prereview)
+    )
+
+
+def _skips_prereview(submission: Submission) -> bool:
+    park = submission.enterprise.park
+    return submission.status == Status.SUBMITTED and bool(park and park.prereview)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -240,10 +261,20 @@ def submission_update(
             allowed={Status.DRAFT, Status.RETURNED},
             refused=_("Only a draft or returned report can be edited; this one is %(status)s."),
         )
+        old_items = list(locked.items_data or [])
         locked.metrics_data = clean.metrics_json()
         locked.items_data = clean.items_json()
         _save(locked, by=by, action=Action.EDIT, at=at, fields=["metrics_data", "items_data"])
         _rows_write(locked, clean)
+        # Each evidence file follows its item (docs/decisions/0017-evidence-files.md).
+        evidence_items_follow(
+            submission=locked,
+            old_items=old_items,
+            new_items=clean.items,
+            kind_ids=clean.item_kind_ids,
+            by=by,
+            at=at,
+        )
     return locked
 
 
@@ -267,9 +298,13 @@ def submission_submit(
             allowed={Status.DRAFT, Status.RETURNED},
             refused=_("Only a draft or returned report can be submitted; this one is %(status)s."),
         )
+        evidence_required_check(submission=locked, by=by, kinds=_item_kinds())
         locked.status = Status.SUBMITTED
         locked.submitted_at = at
         locked.submitted_by = by
+        # A new round of review: an earlier pre-approval no longer applies.
+        locked.prereviewed_by = None
+        locked.prereviewed_at = None
         if locked.first_submitted_at is None:
             locked.first_submitted_at = at
             locked.late = timezone.localdate(at) > period_due_on(locked.period)
@@ -278,7 +313,15 @@ def submission_submit(
             by=by,
             action=Action.SUBMIT,
             at=at,
-            fields=["status", "submitted_at", "submitted_by", "first_submitted_at", "late"],
+            fields=[
+                "status",
+                "submitted_at",
+                "submitted_by",
+                "prereviewed_by",
+                "prereviewed_at",
+                "first_submitted_at",
+                "late",
+            ],
         )
         _peers_changed(locked)
     return locked
@@ -291,17 +334,23 @@ def submission_approve(
     version: int | None = None,
     at: dt.datetime | None = None,
 ) -> Submission:
+    """An official approves a submitted or pre-approved report; it counts from now on.
+    Approving a report its park was to pre-review is allowed, and recorded as skipping the
+    pre-review."""
     at = _now(at)
     _require_reviewer(by)
     with transaction.atomic():
         locked = _lock(
             submission,
             version=version,
-            allowed={Status.SUBMITTED},
-            refused=_("Only a submitted report can be approved; this one is %(status)s."),
+            allowed=set(IN_REVIEW),
+            refused=_(
+                "Only a submitted or pre-approved report can be approved; this one is %(status)s."
+            ),
         )
+        action = Action.APPROVE_SKIPPING_PREREVIEW if _skips_prereview(locked) else Action.APPROVE
         _review(locked, by=by, status=Status.APPROVED, comment="", at=at)
-        _save(locked, by=by, action=Action.APPROVE, at=at, fields=_REVIEW_FIELDS)
+        _save(locked, by=by, action=action, at=at, fields=_REVIEW_FIELDS)
         _approved_set(locked, approved=True)
         _figures_changed(locked, by=by, at=at, action=Action.APPROVE)
     return locked
@@ -317,10 +366,15 @@ def submission_save(
     by: User,
     version: int | None = None,
     submit: bool = False,
+    files: dict[int, list[UploadedFile]] | None = None,
     at: dt.datetime | None = None,
 ) -> Submission:
     """The report form's buttons: create or update, and with ``submit`` also submit, in one
-    transaction, so a refused submission saves nothing either."""
+    transaction, so a refused submission saves nothing either. ``files``: evidence files
+    to attach, by the position of their item in ``items``; they are checked first and
+    written only when everything else holds."""
+    uploads = {position: list(chosen) for position, chosen in (files or {}).items() if chosen}
+    _uploads_validate(uploads, len(items))
     with transaction.atomic():
         if submission is None:
             submission = submission_create(
@@ -335,9 +389,43 @@ def submission_save(
                 by=by,
                 at=at,
             )
+        if uploads:
+            if submit:
+                evidence_required_check(
+                    submission=submission, by=by, kinds=_item_kinds(), also=set(uploads)
+                )
+            for position, chosen in sorted(uploads.items()):
+                for upload in chosen:
+                    evidence_attach(
+                        submission=submission, position=position, upload=upload, by=by, at=at
+                    )
         if submit:
             submission = submission_submit(submission=submission, by=by, at=at)
     return submission
+
+
+def _uploads_validate(uploads: dict[int, list[UploadedFile]], items: int) -> None:
+    """Each upload is an evidence file (type, size) for an item that exists; errors on the
+    item's ``files`` ("items[<i>].files")."""
+    errors: dict[str, list[str]] = {}
+    for position, chosen in uploads.items():
+        for upload in chosen:
+            try:
+                if not 0 <= position < items:
+                    raise ValidationError({"file": [_("This file belongs to no item.")]})
+                evidence_validate(upload)
+            except ValidationError as error:
+                errors.setdefault(f"items[{position}].files", []).extend(
+                    message for messages in error.message_dict.values() for message in messages
+                )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _item_kinds() -> dict[str, Any] | None:
+    """The batch's item kinds (read once for many reports), or None: read when needed."""
+    catalogue = _catalogue()
+    return dict(catalogue.item_kinds) if catalogue is not None else None
 
 
 def submission_return(
@@ -348,17 +436,23 @@ def submission_return(
     version: int | None = None,
     at: dt.datetime | None = None,
 ) -> Submission:
-    """Send a submitted report back to the enterprise with the reason."""
+    """Send a report in review back to the enterprise with the reason: officials a
+    submitted or pre-approved one, the park manager (pre-review) a submitted one."""
     at = _now(at)
-    _require_reviewer(by)
+    if policies.can_review(by):
+        allowed: Collection[str] = IN_REVIEW
+    elif _pre_reviewer(by, submission):
+        allowed = {Status.SUBMITTED}
+    else:
+        raise PermissionDenied(_("Only officials, or the park manager pre-reviewing, may return."))
     comment = _comment_required(comment)
     with transaction.atomic():
         locked = _lock(
             submission,
             version=version,
-            allowed={Status.SUBMITTED},
+            allowed=allowed,
             refused=_(
-                "Only a submitted report can be returned; this one is "
+                "Only a report in review can be returned; this one is "
                 "%(status)s. Reopen an approved report instead."
             ),
         )
@@ -366,6 +460,40 @@ def submission_return(
         _save(locked, by=by, action=Action.RETURN, at=at, comment=comment, fields=_REVIEW_FIELDS)
         _approved_set(locked, approved=False)
         _peers_changed(locked)
+    return locked
+
+
+def submission_pre_approve(
+    *,
+    submission: Submission,
+    by: User,
+    version: int | None = None,
+    at: dt.datetime | None = None,
+) -> Submission:
+    """The park manager passes a submitted report of their park on to the officials (the
+    park pre-reviews). It does not count until an official approves it."""
+    at = _now(at)
+    if not _pre_reviewer(by, submission):
+        raise PermissionDenied(
+            _("Only the manager of the report's park pre-reviews, and only if the park does.")
+        )
+    with transaction.atomic():
+        locked = _lock(
+            submission,
+            version=version,
+            allowed={Status.SUBMITTED},
+            refused=_("Only a submitted report can be pre-approved; this one is %(status)s."),
+        )
+        locked.status = Status.PRE_APPROVED
+        locked.prereviewed_by = by
+        locked.prereviewed_at = at
+        _save(
+            locked,
+            by=by,
+            action=Action.PRE_APPROVE,
+            at=at,
+            fields=["status", "prereviewed_by", "prereviewed_at"],
+        )
     return locked
 
 
@@ -408,7 +536,7 @@ def submission_bulk_approve(
     """Approve the submitted reports that carry no outlier flag; leave the rest for review.
     The figures they move are recomputed once, after the last approval."""
     _require_reviewer(by)
-    candidates = [s for s in submissions if s.status == Status.SUBMITTED]
+    candidates = [s for s in submissions if s.status in IN_REVIEW]
     flags = outlier_flags(submissions=candidates)
     result = BulkApproveResult()
     with recompute_batched():
@@ -429,7 +557,7 @@ _REVIEW_FIELDS = ["status", "reviewed_at", "reviewed_by", "review_comment"]
 
 
 def _lock(
-    submission: Submission, *, version: int | None, allowed: set[str], refused: str
+    submission: Submission, *, version: int | None, allowed: Collection[str], refused: str
 ) -> Submission:
     """The row, locked for this transaction, after the version and state checks."""
     locked = (
@@ -612,6 +740,7 @@ class RemindersResult:
     week: str
     enterprises: int = 0
     officials: int = 0
+    park_managers: int = 0
     already_sent: int = 0
 
 
@@ -651,6 +780,9 @@ def reminders_send(*, at: dt.datetime | None = None) -> RemindersResult:
     sent = _officials_digest(today, result.week)
     result.officials = int(sent is True)
     result.already_sent += int(sent is None)
+    for sent in _park_managers_digests(today, result.week):
+        result.park_managers += int(sent is True)
+        result.already_sent += int(sent is None)
     return result
 
 
@@ -699,8 +831,54 @@ def _enterprise_emails(enterprises: Any) -> dict[int, list[str]]:
     return emails
 
 
+def _officials_queue() -> QuerySet[Submission]:
+    """What waits for an official: pre-approved reports, and submitted ones of parks that
+    do not pre-review (those of parks that do wait for their park manager first)."""
+    return Submission.objects.filter(
+        Q(status=Status.PRE_APPROVED)
+        | Q(status=Status.SUBMITTED) & ~Q(enterprise__park__prereview=True)
+    )
+
+
 def _officials_digest(today: dt.date, week: str) -> bool | None:
-    queue = Submission.objects.filter(status=Status.SUBMITTED)
+    return _queue_digest(
+        queue=_officials_queue(),
+        today=today,
+        week=week,
+        recipient=OFFICIALS_RECIPIENT,
+        to=User.objects.filter(Q(role="official") | Q(is_superuser=True), is_active=True),
+        template="official_digest",
+    )
+
+
+def _park_managers_digests(today: dt.date, week: str) -> list[bool | None]:
+    """One digest per pre-reviewing park with submitted reports, to its park managers."""
+    waiting = Submission.objects.filter(status=Status.SUBMITTED, enterprise__park__prereview=True)
+    parks = Park.objects.filter(pk__in=waiting.values("enterprise__park_id")).order_by("code")
+    return [
+        _queue_digest(
+            queue=waiting.filter(enterprise__park=park),
+            today=today,
+            week=week,
+            recipient=f"park:{park.code}",
+            to=User.objects.filter(role="park_manager", park=park, is_active=True),
+            template="official_digest",
+            park=park,
+        )
+        for park in parks
+    ]
+
+
+def _queue_digest(
+    *,
+    queue: QuerySet[Submission],
+    today: dt.date,
+    week: str,
+    recipient: str,
+    to: QuerySet[User],
+    template: str,
+    park: Park | None = None,
+) -> bool | None:
     by_period = list(
         queue.values("period")
         .annotate(count=Count("pk"), oldest=Min("submitted_at"))
@@ -709,14 +887,9 @@ def _officials_digest(today: dt.date, week: str) -> bool | None:
     if not by_period:
         return False
     oldest = queue.select_related("enterprise").order_by("submitted_at", "pk").first()
-    to = list(
-        User.objects.filter(Q(role="official") | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .order_by("email")
-        .values_list("email", flat=True)
-        .distinct()
-    )
+    emails = list(to.exclude(email="").order_by("email").values_list("email", flat=True).distinct())
     context = {
+        "park": park,
         "total": sum(row["count"] for row in by_period),
         "by_period": [
             {"period": period_format(row["period"]), "count": row["count"]} for row in by_period
@@ -727,13 +900,19 @@ def _officials_digest(today: dt.date, week: str) -> bool | None:
         if oldest and oldest.submitted_at
         else 0,
     }
+    subject = (
+        _("%(n)d quarterly reports of %(park)s wait for pre-review")
+        % {"n": context["total"], "park": park.name_zh}
+        if park is not None
+        else _("%(n)d quarterly reports wait for review") % {"n": context["total"]}
+    )
     return _digest_send(
-        recipient=OFFICIALS_RECIPIENT,
+        recipient=recipient,
         week=week,
-        to=to,
-        template="official_digest",
+        to=emails,
+        template=template,
         context=context,
-        subject=_("%(n)d quarterly reports wait for review") % {"n": context["total"]},
+        subject=subject,
     )
 
 

@@ -33,7 +33,9 @@ _QUANTUM = Decimal(1).scaleb(-DECIMAL_PLACES)
 _NUMBER_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
-ITEM_FIELDS = ("kind", "identifier", "title", "date", "attributes", "evidence_url")
+# "files" (the ids of the item's evidence files, as the report's JSON lists them) says which
+# files stay with the item when the report is edited; it is not stored in the item.
+ITEM_FIELDS = ("kind", "identifier", "title", "date", "attributes", "evidence_url", "files")
 IDENTIFIER_MAX = 200
 TITLE_MAX = 300
 # The one cap on items per report (the form, the API and imports alike).
@@ -49,6 +51,8 @@ class CleanItem:
     date: dt.date
     attributes: dict[str, str] = field(default_factory=dict)
     evidence_url: str = ""
+    # The ids of the evidence files the item names (None: it names none, they follow it).
+    files: tuple[int, ...] | None = None
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -363,6 +367,7 @@ def _item_clean(
     date = _item_date(index, row.get("date"), period, errors)
     attributes = _item_attributes(index, row.get("attributes"), kind, errors)
     evidence_url = _item_evidence_url(index, row.get("evidence_url"), errors)
+    files = _item_files(index, row.get("files"), errors)
     if kind is None or date is None or not key or attributes is None:
         return None
     return CleanItem(
@@ -373,7 +378,27 @@ def _item_clean(
         date=date,
         attributes=attributes,
         evidence_url=evidence_url,
+        files=files,
     )
+
+
+def _item_files(index: int, raw: Any, errors: dict[str, list[str]]) -> tuple[int, ...] | None:
+    """The item's evidence files as ids: a list of ids, or of objects with an ``id``."""
+    if raw is None:
+        return None
+    ids: list[int] = []
+    if isinstance(raw, list):
+        for entry in raw:
+            value = entry.get("id") if isinstance(entry, dict) else entry
+            if isinstance(value, bool) or not isinstance(value, int):
+                break
+            ids.append(value)
+        else:
+            return tuple(ids)
+    errors[f"items[{index}].files"] = [
+        _("Item %(n)d: files must be a list of file ids.") % {"n": index + 1}
+    ]
+    return None
 
 
 def _item_kind(

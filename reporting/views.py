@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -47,7 +48,7 @@ from targets.periods import (
 )
 from targets.scopes import Scope, ScopeKind
 
-from . import selectors, services
+from . import evidence_views, selectors, services
 from .audit import Action
 from .filters import SubmissionFilter
 from .forms import (
@@ -63,7 +64,7 @@ from .forms import (
     metric_field_name,
     metric_initial,
 )
-from .models import Submission
+from .models import EvidenceEvent, Submission
 from .obligations import obligated_enterprises, owes_report, reporting_periods
 from .outliers import Flag, outlier_flags
 
@@ -142,7 +143,11 @@ def _catalogue() -> tuple[list[Metric], list[ItemKind]]:
 
 def _kinds_json(kinds: Iterable[ItemKind]) -> dict[str, Any]:
     return {
-        kind.code: {"identifier_label": kind.identifier_label, "attributes": kind.attributes or {}}
+        kind.code: {
+            "identifier_label": kind.identifier_label,
+            "attributes": kind.attributes or {},
+            "evidence_required": kind.evidence_required,
+        }
         for kind in kinds
     }
 
@@ -189,6 +194,8 @@ def _error_target(key: str, form: ReportForm, item_forms: list[Any]) -> tuple[An
         if index_text.isdigit() and int(index_text) < len(item_forms):
             item_form = item_forms[int(index_text)]
             field = rest.removeprefix(".")
+            if field == "files":  # the item's evidence files: the row's file_ids
+                field = "file_ids"
             if field.startswith("attributes."):
                 field = ATTRIBUTE_PREFIX + field.removeprefix("attributes.")
             return item_form, field if field in item_form.fields else None
@@ -228,6 +235,7 @@ def _report_form_page(
                     version=form.cleaned_data.get("version"),
                     by=user,
                     submit=submit,
+                    files=evidence_views.form_files(request, filled),
                 )
             except ValidationError as error:
                 _errors_to_forms(error, form, filled)
@@ -246,6 +254,7 @@ def _report_form_page(
                 )
                 return redirect("reporting:report-detail", saved.pk)
         has_errors = True
+    evidence_views.form_rows_evidence(request, formset, submission)
     status = submission.status if submission else "not_started"
     context = {
         "enterprise": enterprise,
@@ -258,6 +267,7 @@ def _report_form_page(
         "form": form,
         "items": formset,
         "item_kinds": _kinds_json(kinds),
+        "evidence_max_bytes": settings.DX_EVIDENCE_MAX_BYTES,
         "has_errors": has_errors,
         "prefilled_from": prefilled_from,
         "history": _history(submission) if submission else [],
@@ -363,9 +373,16 @@ ACTION_LABELS = {
     Action.CREATE: gettext_lazy("Created"),
     Action.EDIT: gettext_lazy("Edited"),
     Action.SUBMIT: gettext_lazy("Submitted"),
+    Action.PRE_APPROVE: gettext_lazy("Pre-approved by the park"),
     Action.APPROVE: gettext_lazy("Approved"),
+    Action.APPROVE_SKIPPING_PREREVIEW: gettext_lazy("Approved, skipping the park's pre-review"),
     Action.RETURN: gettext_lazy("Returned"),
     Action.REOPEN: gettext_lazy("Reopened"),
+    EvidenceEvent.Action.ATTACH: gettext_lazy("File attached"),
+    EvidenceEvent.Action.REMOVE: gettext_lazy("File removed"),
+    EvidenceEvent.Action.CHECK: gettext_lazy("File checked"),
+    EvidenceEvent.Action.UNCHECK: gettext_lazy("File check withdrawn"),
+    EvidenceEvent.Action.DOWNLOAD: gettext_lazy("File downloaded"),
 }
 
 
@@ -374,6 +391,7 @@ FIELD_LABELS = {
     "review_comment": gettext_lazy("Review comment"),
     "late": gettext_lazy("Late"),
     "items": gettext_lazy("Items"),
+    "files": gettext_lazy("Evidence files"),
 }
 # The report's identity, set once at creation; the trail shows what changed after.
 IDENTITY_FIELDS = {"enterprise_id", "period"}
@@ -441,12 +459,20 @@ def _report_page(
         else []
     )
     value_groups, previous_label = _value_groups(submission, flags)
+    park = submission.enterprise.park
+    prereview = bool(park and park.prereview)
     context = {
         "submission": submission,
+        "pre_reviewer": policies.can_pre_review(
+            request.user, park_id=submission.enterprise.park_id, prereview=prereview
+        ),
+        "awaits_prereview": prereview and submission.status == Status.SUBMITTED,
         "value_groups": value_groups,
         "previous_label": previous_label,
         "flags": [flag["message"] for flag in flags],
-        "item_rows": _item_rows(submission),
+        "item_rows": evidence_views.item_rows_with_files(
+            _user(request), submission, _item_rows(submission)
+        ),
         "history": _history(submission),
         "due_on": period_due_on(submission.period),
         "comment_form": comment_form or CommentForm(),
@@ -494,7 +520,15 @@ def _review_action(
             # A tampered or stale form (the version is not a number): say so, change nothing.
             messages.error(request, _("The form was not valid; reload the report and try again."))
             return _report_page(request, submission, status=400)
-    extra = {"comment": form.cleaned_data["comment"]} if needs_comment else {}
+    extra = (
+        {
+            "comment": evidence_views.comment_naming_item(
+                submission, form.cleaned_data["comment"], form.cleaned_data.get("item")
+            )
+        }
+        if needs_comment
+        else {}
+    )
     try:
         action(
             submission=submission,
@@ -520,7 +554,19 @@ def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@require(policies.can_review)
+@require(policies.can_open_review_queue)
+def report_pre_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _review_action(
+        request,
+        pk,
+        services.submission_pre_approve,
+        _("Report pre-approved: it goes on to the officials."),
+        needs_comment=False,
+    )
+
+
+@require_POST
+@require(policies.can_open_review_queue)
 def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_action(
         request,
@@ -557,29 +603,41 @@ def _filtered(
 
 
 def review_queue_filter(request: HttpRequest) -> SubmissionFilter:
-    """The review queue's reports as the URL filters them (submitted, by default), oldest
-    first: the page and its download (exchange.tables) read the same."""
+    """The review queue's reports as the URL filters them (``selectors.review_queue``: what
+    waits for this user, pre-approved first): the page and its download (exchange.tables)
+    read the same."""
+    user = _user(request)
     return _filtered(
-        request, selectors.review_queue(user=_user(request)), defaults={"status": Status.SUBMITTED}
+        request, selectors.review_queue(user=user), parks=park_list().filter(policies.park_q(user))
     )
 
 
-@require(policies.can_review)
+@require(policies.can_open_review_queue)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Reports waiting for review (submitted, by default), oldest first, a page at a time."""
+    """Reports waiting for the user's review, a page at a time: officials approve (several
+    at once where nothing is flagged); a park manager pre-reviews their park's."""
+    user = _user(request)
     filters = review_queue_filter(request)
     page = page_of(request, filters.qs)
     submissions = list(page.object_list)
     flags = outlier_flags(submissions=submissions)
+    reviews = policies.can_review(user)
     rows = [
         {
             "submission": s,
             "flags": [flag["message"] for flag in flags.get(s.pk, [])],
-            "bulk_ok": s.status == Status.SUBMITTED and not flags.get(s.pk),
+            "bulk_ok": reviews and s.status in Submission.IN_REVIEW and not flags.get(s.pk),
         }
         for s in submissions
     ]
-    context = {"filter_form": filters.form, "rows": rows, "page": page}
+    own_park = None if reviews else getattr(user, "park", None)
+    context = {
+        "filter_form": filters.form,
+        "rows": rows,
+        "page": page,
+        "bulk": reviews,
+        "own_park": own_park,
+    }
     return render(request, "reporting/review_queue.html", context)
 
 
@@ -649,11 +707,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
 # --- completeness -----------------------------------------------------------------------
 
 # The status table's columns (``core.sorting``; the rows are sorted in Python: a few dozen).
-FIGURES = ("active", "submitted", "approved", "returned", "overdue", "late")
-STATUS_COLUMNS: dict[str, tuple[str, ...]] = {
-    key: (key,)
-    for key in ("name", "active", "submitted", "approved", "returned", "overdue", "late", "percent")
-}
+FIGURES = ("active", "submitted", "pre_approved", "approved", "returned", "overdue", "late")
+STATUS_COLUMNS: dict[str, tuple[str, ...]] = {key: (key,) for key in ("name", *FIGURES, "percent")}
 
 
 def completeness_periods(on: dt.date) -> list[int]:
@@ -677,6 +732,7 @@ class StatusRow:
     scope: Scope | None  # None: the scope's enterprises that are in no park
     active: int = 0
     submitted: int = 0
+    pre_approved: int = 0
     approved: int = 0
     returned: int = 0
     overdue: int = 0
@@ -716,6 +772,7 @@ def _status_counts(
         .annotate(
             active=Count("pk"),
             submitted=Count("report__pk", filter=handed_in),
+            pre_approved=Count("report__pk", filter=Q(report__status=Status.PRE_APPROVED)),
             approved=Count("report__pk", filter=Q(report__status=Status.APPROVED)),
             returned=Count("report__pk", filter=Q(report__status=Status.RETURNED)),
             late=Count("report__pk", filter=handed_in & Q(report__late=True)),

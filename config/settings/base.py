@@ -128,12 +128,55 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "core.staticfiles.PlotlyFinder",
 ]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+
+# --- evidence files (docs/decisions/0017-evidence-files.md) --------------------------------
+# Certificates behind reported items: on the local file system under MEDIA_ROOT/evidence/
+# (the embedded default, and what `make backup` archives), or in an S3-compatible object
+# store (django-storages) with DX_EVIDENCE_STORAGE=s3. Never served as public media: every
+# download goes through a view that asks the access policy.
+DX_EVIDENCE_STORAGE = env.str("DX_EVIDENCE_STORAGE", default="local")
+if DX_EVIDENCE_STORAGE == "s3":
+    EVIDENCE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("DX_EVIDENCE_BUCKET", default="dx-evidence"),
+            # MinIO or another S3-compatible store; unset for AWS itself.
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "location": "evidence",
+            "default_acl": None,  # private objects: the bucket's own policy applies
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="path"),
+        },
+        # AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are read from the environment by
+        # django-storages itself.
+    }
+else:
+    EVIDENCE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(str(MEDIA_ROOT)) / "evidence", "base_url": None},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "evidence": EVIDENCE_STORAGE,
 }
-MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+# Each evidence file may be this large (PDF, JPEG, PNG or OFD, checked by content).
+DX_EVIDENCE_MAX_BYTES = env.int("DX_EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# When nginx fronts the app, downloads are handed to it: the response names the file under
+# this internal location (e.g. /protected-evidence/, an `internal` alias of
+# MEDIA_ROOT/evidence/) instead of streaming it through gunicorn. Local storage only.
+DX_EVIDENCE_ACCEL_REDIRECT = env.str("DX_EVIDENCE_ACCEL_REDIRECT", default="")
+# The site's address (e.g. https://dx.example.gov.cn): downloaded tables and workbooks link
+# to evidence files with it in front; without it their links are paths on the site.
+DX_SITE_URL = env.str("DX_SITE_URL", default="")
+# Django's upload defaults hold: files above 2.5 MB (FILE_UPLOAD_MAX_MEMORY_SIZE) go to a
+# temporary file, and a multipart body's files do not count in DATA_UPLOAD_MAX_MEMORY_SIZE;
+# the evidence views refuse a body above DX_EVIDENCE_MAX_BYTES (plus the form's overhead)
+# by its Content-Length before reading it.
 
 
 def cache_config(url: str) -> dict[str, Any]:

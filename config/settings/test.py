@@ -9,6 +9,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "evidence": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 DX_ROLLUP_COALESCE_SECONDS = 0
 DX_PEER_STATS_DELAY = 0

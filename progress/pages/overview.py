@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from core import policies
 from core.views import require
-from reporting.models import Submission
-from reporting.selectors import completeness
+from reporting.selectors import completeness, review_queue
 from targets.models import Target
 from targets.periods import period_format
 from targets.scopes import CITY
@@ -172,7 +171,7 @@ def _work(request: HttpRequest, choice: QuarterChoice) -> dict[str, Any]:
     user = request.user
     work: dict[str, Any] = {}
     if policies.can_review(user):
-        work["to_review"] = Submission.objects.filter(status=Submission.Status.SUBMITTED).count()
+        work["to_review"] = review_queue(user=user).count()
     if policies.can_read_completeness(user) and choice.default is not None:
         figures = completeness(period=choice.default, scope=policies.default_scope(user))
         work["overdue"] = figures.overdue

@@ -85,6 +85,7 @@ SMART_MFG_LEVELS = {
 REPORT_STATUS_LABELS = {
     Status.APPROVED: Status.APPROVED.label,
     Status.SUBMITTED: Status.SUBMITTED.label,
+    Status.PRE_APPROVED: Status.PRE_APPROVED.label,
     Status.RETURNED: Status.RETURNED.label,
     Status.DRAFT: Status.DRAFT.label,
     "missing": gettext_lazy("Missing"),

@@ -26,6 +26,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -103,6 +104,10 @@ def metrics(
         "self_upgrade": self_up,
         "dx_transformed": dx,
     }
+
+
+# The item kinds the catalogue submits only with an evidence file (API.md "Evidence files").
+EVIDENCE_REQUIRED = {"ai_drug_clinical", "smart_device_approval"}
 
 
 def item(kind: str, identifier: str, date: str, **attributes: str) -> dict[str, Any]:
@@ -260,6 +265,18 @@ class History:
         created = response.json()
         assert created["status"] == "draft"
         report_id = created["id"]
+        # Drugs in clinic and devices approved are submitted with their certificate.
+        for position, entry in enumerate(items or []):
+            if entry["kind"] in EVIDENCE_REQUIRED:
+                certificate = SimpleUploadedFile(
+                    f"{entry['identifier']}.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf"
+                )
+                response = client.post(
+                    f"/api/v1/submissions/{report_id}/items/{position}/files/",
+                    {"file": certificate},
+                    format="multipart",
+                )
+                assert response.status_code == 201, response.content
         response = client.post(f"/api/v1/submissions/{report_id}/submit/", {}, format="json")
         assert response.status_code == 200, response.content
         assert response.json()["status"] == "submitted"

@@ -76,8 +76,8 @@ def test_the_queue_query_count_does_not_grow_with_rows(
     assert len(response.context["rows"]) == 15
 
 
-@pytest.mark.parametrize("role", ["analyst", "park_manager", "reporter"])
-def test_the_queue_refuses_everyone_but_officials(client, request, role):
+@pytest.mark.parametrize("role", ["analyst", "reporter"])
+def test_the_queue_refuses_everyone_but_officials_and_park_managers(client, request, role):
     client.force_login(request.getfixturevalue(role))
     assert client.get(reverse("reporting:review-queue")).status_code == 403
 
@@ -196,9 +196,13 @@ def test_the_queue_offers_bulk_approval_only_for_unflagged_reports(client_offici
     assert not row["bulk_ok"]
 
 
-@pytest.mark.parametrize("action", ["report-approve", "report-return", "report-reopen"])
+@pytest.mark.parametrize(
+    "action", ["report-approve", "report-return", "report-reopen", "report-pre-approve"]
+)
 @pytest.mark.parametrize("role", ["analyst", "park_manager", "reporter"])
-def test_review_actions_are_for_officials_only(client, request, enterprise, role, action):
+def test_review_actions_are_for_officials_only_where_the_park_does_not_pre_review(
+    client, request, enterprise, role, action
+):
     submission = submitted(enterprise)
     client.force_login(request.getfixturevalue(role))
     response = client.post(reverse(f"reporting:{action}", args=[submission.pk]), {"comment": "x"})

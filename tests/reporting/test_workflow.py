@@ -14,6 +14,7 @@ from reporting.models import Item, MetricValue, Submission
 from targets.models import RecomputeRequest
 from tests import factories
 
+from .evidence_helpers import attach
 from .helpers import Q1_2024, new_official, report_approved, report_create, report_submitted
 
 pytestmark = pytest.mark.django_db
@@ -153,9 +154,9 @@ def test_an_item_dated_before_the_reports_quarter_widens_the_recompute_to_its_qu
     reporter, official, enterprise
 ):
     item = {"kind": "ai_drug_clinical", "identifier": "CTR1", "date": "2023-11-30"}
-    submission = report_submitted(
-        enterprise=enterprise, by=reporter, period=Q1_2024 + 1, items=[item]
-    )
+    submission = report_create(enterprise=enterprise, by=reporter, period=Q1_2024 + 1, items=[item])
+    attach(submission, reporter)  # the clinical-trial approval notice
+    submission = services.submission_submit(submission=submission, by=reporter)
     services.submission_approve(submission=submission, by=official)
     request = RecomputeRequest.objects.get()
     assert request.from_period == 2023 * 4 + 3  # 2023Q4
