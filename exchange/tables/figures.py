@@ -32,6 +32,7 @@ from progress.pages.target import (
     breakdown_places,
     detail_scope,
     evidence_complete,
+    evidence_files_add,
     evidence_query,
     known_totals,
     not_delivering_complete,
@@ -40,6 +41,7 @@ from progress.pages.target import (
     target_view,
 )
 from progress.rules import ItemDistinct, Rule
+from reporting.evidence_selectors import evidence_links_text
 from targets.periods import period_end, period_format
 from targets.rules import RuleKind
 from targets.scopes import Scope, ScopeError, ScopeKind
@@ -309,6 +311,7 @@ def _evidence_columns(shaped: str, rule: Rule, *, per_enterprise: bool) -> list[
             *columns,
             Column(_("Items claiming it"), Kind.COUNT, 12),
             Column(_("Reports"), Kind.TEXT, 70, wrap=True),
+            Column(_("Evidence files"), Kind.TEXT, 70, wrap=True),
         ]
     if shaped == "reports":
         return [
@@ -352,7 +355,13 @@ def _evidence_row(shaped: str, row: dict[str, Any], *, per_enterprise: bool) -> 
         values.append(row.get("first_date"))
         if not per_enterprise:
             values.append(row.get("enterprises"))
-        return [*values, row.get("claim_count"), _claims_words(row, per_enterprise)]
+        files = [f for claim in row.get("claims", []) for f in claim.get("files", [])]
+        return [
+            *values,
+            row.get("claim_count"),
+            _claims_words(row, per_enterprise),
+            evidence_links_text(files),
+        ]
     if shaped == "reports":
         return [
             row.get("enterprise_name"),
@@ -392,6 +401,8 @@ def target_evidence_table(user: Any, params: QueryDict, language: str) -> Table:
         for chunk in batched(ordered.iterator(chunk_size=2000)):
             found = [dict(row) for row in chunk]
             evidence_complete(rule, period, scope, parks, found)
+            if shaped == "items":
+                evidence_files_add(user, found, absolute=True)
             for row in found:
                 yield _evidence_row(shaped, row, per_enterprise=per_enterprise)
 

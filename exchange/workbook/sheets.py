@@ -40,6 +40,7 @@ from parks.models import Park
 from progress.models import ProgressStatus, Snapshot
 from progress.presenters import WHOLE_KINDS, FigureJSON, figures_json
 from progress.rules import DesignationCount, ItemDistinct, Rule, rule_for
+from reporting.evidence_selectors import evidence_links, evidence_links_text
 from reporting.models import MetricValue, Submission
 from targets.models import District, Metric, Target
 from targets.periods import (
@@ -729,6 +730,7 @@ def evidence_columns(context: Context) -> list[Column]:
         Column(_("Report"), Kind.ID, 9),
         Column(_("Report quarter"), Kind.TEXT, 10),
         Column(_("Revoked on"), Kind.DATE, 11),
+        Column(_("Evidence files"), Kind.TEXT, 40),
     ]
 
 
@@ -795,6 +797,7 @@ def _designation_evidence(
             None,
             None,
             revoked_on,
+            None,
         ]
 
 
@@ -831,24 +834,39 @@ def _item_evidence(context: Context, target: Target, rule: ItemDistinct) -> Iter
             "period",
         )
     )
-    for key, claim, claims, date, identifier, title, uscc, name, report, period in rows.iterator(
-        chunk_size=STREAM_CHUNK
-    ):
-        yield [
-            target.code,
-            label,
-            f"{uscc}/{key}" if per_enterprise else key,
-            counted if claim == 1 else duplicate,
-            claims,
-            date,
-            identifier,
-            title or None,
-            uscc,
-            name,
-            report,
-            period_format(period),
-            None,
-        ]
+    for chunk in _chunked(rows.iterator(chunk_size=STREAM_CHUNK), STREAM_CHUNK):
+        # The evidence files behind a chunk's claims, in one query (links to the site).
+        files = evidence_links(
+            user=context.user, claims={(row[8], row[0]) for row in chunk}, absolute=True
+        )
+        for key, claim, claims, date, identifier, title, uscc, name, report, period in chunk:
+            yield [
+                target.code,
+                label,
+                f"{uscc}/{key}" if per_enterprise else key,
+                counted if claim == 1 else duplicate,
+                claims,
+                date,
+                identifier,
+                title or None,
+                uscc,
+                name,
+                report,
+                period_format(period),
+                None,
+                evidence_links_text(files.get((report, key), [])),
+            ]
+
+
+def _chunked(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def evidence_rows(context: Context) -> Iterator[Sequence[Any]]:

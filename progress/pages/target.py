@@ -36,6 +36,7 @@ from core.templatetags.dx import num
 from core.views import require
 from enterprises.models import Enterprise
 from parks.selectors import scopes_all
+from reporting.evidence_selectors import evidence_links
 from reporting.models import Submission
 from reporting.selectors import submission_list
 from targets.models import Allocation, RecomputeRequest, Target
@@ -774,6 +775,22 @@ def _link_rows(user: policies.Actor, rows: list[dict[str, Any]]) -> None:
         row["report_url"] = _report_url(report) if report in reports else None
 
 
+def evidence_files_add(
+    user: policies.Actor, rows: list[dict[str, Any]], *, absolute: bool = False
+) -> None:
+    """Adds to each claim of the rows (items) the evidence files the user may open behind
+    it, as ``files`` [{name, url}] (one query for the page; ``absolute`` links for tables
+    read away from the site)."""
+    claims = [claim for row in rows for claim in row.get("claims", []) if isinstance(claim, dict)]
+    links = evidence_links(
+        user=user,
+        claims={(c["submission_id"], c["identifier_key"]) for c in claims},
+        absolute=absolute,
+    )
+    for claim in claims:
+        claim["files"] = links.get((claim["submission_id"], claim["identifier_key"]), [])
+
+
 def _reports_of(enterprise_ids: list[int], period: int) -> dict[int, dict[str, Any]]:
     """Each enterprise's latest report up to ``period`` (any status) and latest approved
     one: rows of the page's enterprises only."""
@@ -984,6 +1001,7 @@ def _evidence(
             scope_url(request.user, row["park"], period=label) if row["park"] else None
         )
     _link_rows(request.user, found)
+    evidence_files_add(request.user, found)
     anchor = "evidence-title"
     table = Table(
         anchor=anchor,
