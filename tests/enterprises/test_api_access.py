@@ -176,6 +176,7 @@ def test_every_role_reads_parks_with_their_district(as_reporter, park):
         "name": park.name_zh,
         "name_en": park.name_en,
         "district": "310115",
+        "prereview": False,
     }
 
 
