@@ -199,6 +199,7 @@ def _chart(target: Target, series: list[PublishedRow]) -> dict[str, Any]:
                 meta="milestones",
                 mode="markers+text",
                 textposition="top center",
+                cliponaxis=False,
                 marker={"size": 12, "symbol": "diamond", "color": charts.SEQUENCE[1]},
             )
         )
@@ -226,6 +227,7 @@ def _chart(target: Target, series: list[PublishedRow]) -> dict[str, Any]:
         )
     )
     layout = charts.base_layout(y_title=str(target.unit), height=300)
+    layout["margin"]["t"] = 36  # room for the milestones' labels
     layout["xaxis"]["type"] = "date"
     return charts.figure_dict(go.Figure(data=data, layout=layout))
 
