@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.test.utils import override_settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -26,8 +28,10 @@ from accounts.services import user_upsert
 from enterprises.models import Designation, Enterprise, Provider
 from enterprises.services import designation_create, enterprise_create, provider_create
 from parks.models import Park
+from progress.models import Publication
 from reporting.audit import Action
-from reporting.models import Submission
+from reporting.evidence import evidence_attach
+from reporting.models import EvidenceFile, Submission, evidence_storage
 from reporting.services import (
     submission_approve,
     submission_create,
@@ -38,13 +42,22 @@ from reporting.services import (
     submissions_batched,
 )
 from targets.changes import recompute_batched
-from targets.models import Allocation, District, Target
+from targets.models import Allocation, District, ItemKind, Target
 from targets.services import allocation_create
 
+from .certificates import certificate_pdf
 from .data import MARKER_PARK, REGULATORY_REFERENCE, SEED
+from .levels import levels_seed
 from .plan import DemoPlan, ReportSpec, Step, demo_plan
 
 Log = Callable[[str], None]
+# The demo's items whose kind requires evidence (the catalogue says which) get a generated
+# certificate: its title and the file's name (demo data, in Chinese like the rest).
+CERTIFICATES = {
+    "ai_drug_clinical": ("药物临床试验批准通知书", "临床试验批准通知书"),
+    "smart_device_approval": ("中华人民共和国医疗器械注册证", "医疗器械注册证"),
+}
+CERTIFICATE_DEFAULT = ("证明材料", "证明材料")
 
 
 def _quiet(_message: str) -> None:
@@ -101,7 +114,10 @@ def demo_seed(
             written = seed_reports(plan=plan, enterprises=enterprises, log=log)
             if written or not present:
                 counts["reports"] = written
-    # Everything recorded above is computed in one rollup run, once the batch ends.
+    # Everything recorded above is computed in one rollup run, once the batch ends; then
+    # parks pre-review and the last full year is published from those figures.
+    if reports:
+        counts.update(levels_seed(today=today or timezone.localdate(), log=log))
     return SeedResult(created=not present, counts=counts, plan=plan)
 
 
@@ -198,6 +214,9 @@ def seed_reports(
     reporters = {u.enterprise: u.username for u in plan.users if u.enterprise}
     users = {u.username: u for u in User.objects.filter(username__in=reporters.values())}
     official = User.objects.get(username="official", role=Role.OFFICIAL)
+    evidence_kinds = set(
+        ItemKind.objects.filter(evidence_required=True).values_list("code", flat=True)
+    )
     existing = set(
         Submission.objects.filter(enterprise__in=rows.values()).values_list(
             "enterprise__uscc", "period"
@@ -209,7 +228,9 @@ def seed_reports(
         if todo:
             enterprise = rows[uscc]
             reporter = users[reporters[uscc]]
-            writer = _Writer(enterprise, reporter=reporter, official=official)
+            writer = _Writer(
+                enterprise, reporter=reporter, official=official, evidence_kinds=evidence_kinds
+            )
             with transaction.atomic():
                 for report in todo:
                     writer.write(report)
@@ -225,10 +246,18 @@ def seed_reports(
 class _Writer:
     """Replays one enterprise's planned reports through the workflow services."""
 
-    def __init__(self, enterprise: Enterprise, *, reporter: User, official: User) -> None:
+    def __init__(
+        self,
+        enterprise: Enterprise,
+        *,
+        reporter: User,
+        official: User,
+        evidence_kinds: Collection[str] = (),
+    ) -> None:
         self.enterprise = enterprise
         self.reporter = reporter
         self.official = official
+        self.evidence_kinds = evidence_kinds
 
     def write(self, report: ReportSpec) -> Submission:
         first, *rest = report.steps
@@ -242,9 +271,34 @@ class _Writer:
             by=self.reporter,
             at=first.at,
         )
+        self._evidence(submission, report, at=first.at)
         for step in rest:
             submission = self._step(submission, report, step)
         return submission
+
+    def _evidence(self, submission: Submission, report: ReportSpec, *, at: dt.datetime) -> None:
+        """A generated certificate (a small PDF) for each item whose kind requires evidence,
+        attached by the reporter right after creating the report."""
+        for position, item in enumerate(report.items):
+            if item["kind"] not in self.evidence_kinds:
+                continue
+            title, name = CERTIFICATES.get(item["kind"], CERTIFICATE_DEFAULT)
+            content = certificate_pdf(
+                title=title,
+                lines=[
+                    f"编号：{item['identifier']}",
+                    f"名称：{item.get('title', '')}",
+                    f"申请人：{self.enterprise.name}",
+                    f"日期：{item['date']}",
+                    "（演示数据，非真实文件）",
+                ],
+            )
+            upload = SimpleUploadedFile(
+                f"{name}-{item['identifier']}.pdf", content, content_type="application/pdf"
+            )
+            evidence_attach(
+                submission=submission, position=position, upload=upload, by=self.reporter, at=at
+            )
 
     def _step(self, submission: Submission, report: ReportSpec, step: Step) -> Submission:
         common: dict[str, Any] = {"submission": submission, "version": submission.version}
@@ -279,10 +333,12 @@ def demo_reset(*, seed: int = SEED) -> dict[str, int]:
     allocations = Q(pk__in=[])
     for spec in plan.allocations:
         allocations |= Q(target__code=spec.target, scope=spec.scope)
+    demo_users = [u.username for u in plan.users]
     querysets: list[tuple[str, Any]] = [
+        ("publications", Publication.objects.filter(published_by__username__in=demo_users)),
         ("allocations", Allocation.objects.filter(allocations)),
         ("reports", Submission.objects.filter(enterprise__uscc__in=enterprise_codes)),
-        ("users", User.objects.filter(username__in=[u.username for u in plan.users])),
+        ("users", User.objects.filter(username__in=demo_users)),
         (
             "designations",
             Designation.objects.filter(
@@ -297,10 +353,19 @@ def demo_reset(*, seed: int = SEED) -> dict[str, int]:
         ("parks", Park.objects.filter(code__in=park_codes)),
     ]
     deleted: dict[str, int] = {}
+    # The reports' evidence files go with them; their bytes once the rows are gone.
+    blobs = list(
+        EvidenceFile.objects.filter(enterprise__uscc__in=enterprise_codes).values_list(
+            "file", flat=True
+        )
+    )
     with transaction.atomic():
         for label, queryset in querysets:
             _total, per_model = queryset.delete()
             deleted[label] = per_model.get(queryset.model._meta.label, 0)
+    storage = evidence_storage()
+    for name in blobs:
+        storage.delete(name)
     return deleted
 
 
