@@ -1,6 +1,10 @@
 """Benchmark of the rollup at programme scale on PostgreSQL.
 
-    .venv/bin/python bench/rollup.py [--keep]   (--keep: reuse dx_bench, skip generating)
+    .venv/bin/python bench/rollup.py [--keep] [--allocations]
+        --keep: reuse dx_bench, skip generating
+        --allocations: also time the full rebuild with every target allocated to every
+                       district and park (half with own milestones, half scaled), then
+                       take the allocations away again
 
 Creates dx_bench (dropped first), migrates, loads 10,000 enterprises × 16 quarters with
 COPY (~160k reports, ~2.5M metric values, ~200k items, ~2k designations), then times, in a
@@ -99,6 +103,7 @@ def generate() -> None:
                     "name_zh": [f"园区{i}" for i in park_ids],
                     "name_en": [f"Park {i}" for i in park_ids],
                     "district_id": park_district,
+                    "prereview": False,
                 }
             ),
         )
@@ -334,6 +339,8 @@ def measure() -> None:
     written = services.snapshots_rebuild().written
     full = time.perf_counter() - started
     print(f"full rebuild: {full:.2f} s ({written} snapshots)")
+    if "--allocations" in sys.argv:
+        full_rebuild_with_allocations()
 
     official, _ = User.objects.get_or_create(
         username="bench-official", defaults={"role": Role.OFFICIAL}
@@ -385,6 +392,42 @@ def measure() -> None:
     )
 
 
+def full_rebuild_with_allocations() -> None:
+    """Every target allocated to every district and park, rebuilt and timed; then the
+    allocations are deleted and the figures rebuilt as they were."""
+    from decimal import Decimal
+
+    from parks.models import Park
+    from progress import services
+    from targets.models import Allocation, District, Target
+
+    scopes = [f"district:{code}" for code in District.objects.values_list("code", flat=True)]
+    scopes += [f"park:{code}" for code in Park.objects.values_list("code", flat=True)]
+    allocations = []
+    for target in Target.objects.prefetch_related("milestones"):
+        share = Decimal(1) / len(scopes) if target.unit_en != "%" else Decimal(1)
+        for index, scope in enumerate(scopes):
+            value = (target.value * share).quantize(Decimal("0.0001")) or Decimal(1)
+            own = [
+                {"date": m.date.isoformat(), "value": str((m.value * share).quantize(Decimal(1)))}
+                for m in target.milestones.all()
+            ]
+            allocations.append(
+                Allocation(target=target, scope=scope, value=value, milestones=own[: index % 2 * 9])
+            )
+    Allocation.objects.all().delete()
+    Allocation.objects.bulk_create(allocations)
+    started = time.perf_counter()
+    written = services.snapshots_rebuild().written
+    elapsed = time.perf_counter() - started
+    print(
+        f"full rebuild with {len(allocations)} allocations ({len(scopes)} scopes × every "
+        f"target): {elapsed:.2f} s ({written} snapshots)"
+    )
+    Allocation.objects.all().delete()
+    services.snapshots_rebuild()
+
+
 def report_as_entered(submission) -> None:  # type: ignore[no-untyped-def]
     """The generator writes rows only; give the report the JSON an entered one carries."""
     submission.metrics_data = {
@@ -410,7 +453,8 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--generate"], check=True)
         print(f"generated in {time.perf_counter() - started:.1f} s")
-    subprocess.run([sys.executable, __file__, "--measure"], check=True)
+    extra = ["--allocations"] if "--allocations" in sys.argv else []
+    subprocess.run([sys.executable, __file__, "--measure", *extra], check=True)
 
 
 if __name__ == "__main__":
