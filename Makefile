@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP) compile-messages
 
 compile-messages: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d locale -D django --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile -d locale -D django --statistics 2>&1 | tail -n 2
 
 run: install
 	$(BIN)/python manage.py migrate --no-input

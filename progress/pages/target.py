@@ -638,7 +638,7 @@ def _breakdown(
     if allocated:
         header_columns += [
             (None, _("Allocated target"), True),
-            (None, _("% of target"), True),
+            (None, _("Percent of target"), True),
             (None, _("Status"), False),
         ]
     tables = {}
