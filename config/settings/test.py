@@ -14,3 +14,4 @@ STORAGES = {
 DX_ROLLUP_COALESCE_SECONDS = 0
 DX_PEER_STATS_DELAY = 0
 LANGUAGE_CODE = "en"
+DX_VALIDATE_CHARTS = True  # plotly checks every figure property in tests

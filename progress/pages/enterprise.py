@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import plotly.graph_objects as go
 from django.db.models import F, IntegerField, Q, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -50,7 +49,7 @@ from targets.periods import last_ended_period, period_due_on, period_end, period
 from targets.rules import RuleKind
 from targets.scopes import Scope
 
-from ..charts import BRAND, GRID, INK, base_layout, figure_dict, is_chinese
+from ..charts import BRAND, GRID, INK, base_layout, figure, is_chinese
 from ..rules import DesignationCount, ItemDistinct, Rule, rule_for
 from .common import scope_url, target_url
 from .maturity import SCALES_BY_CODE
@@ -272,7 +271,7 @@ def small_multiples(panels: list[Panel], quarters: list[str]) -> dict[str, Any]:
     layout["annotations"] = annotations
     layout["hovermode"] = "closest"
     layout["xaxis"]["gridcolor"] = GRID
-    return figure_dict(go.Figure(data=traces, layout=layout))
+    return figure(data=traces, layout=layout)
 
 
 SYSTEMS_IN_USE = "systems"

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import plotly.graph_objects as go
 from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.http import HttpRequest, HttpResponse
@@ -51,7 +50,7 @@ from targets.models import Metric, Segment
 from targets.periods import period_end, period_format
 from targets.scopes import Scope, ScopeError, ScopeKind
 
-from ..charts import BRAND, INK, base_layout, figure_dict
+from ..charts import BRAND, INK, base_layout, figure
 from .common import QuarterChoice, quarter_choice, scope_url
 
 LEVELS = (0, 1, 2, 3, 4, 5)
@@ -462,7 +461,7 @@ def _stacked_chart(
         layout["yaxis"]["autorange"] = "reversed"
     if measure == "share":
         layout[value_axis]["range"] = [0, 100]
-    return figure_dict(go.Figure(data=traces, layout=layout))
+    return figure(data=traces, layout=layout)
 
 
 def _movement_chart(rows: list[Row], before: str, now: str) -> dict[str, Any]:
@@ -492,7 +491,7 @@ def _movement_chart(rows: list[Row], before: str, now: str) -> dict[str, Any]:
     layout["xaxis"]["automargin"] = True
     layout["legend"] = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}
     layout["margin"]["t"] = 40
-    return figure_dict(go.Figure(data=traces, layout=layout))
+    return figure(data=traces, layout=layout)
 
 
 # --- the page ---------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import plotly.graph_objects as go
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
@@ -229,7 +228,7 @@ def _chart(target: Target, series: list[PublishedRow]) -> dict[str, Any]:
     layout = charts.base_layout(y_title=str(target.unit), height=300)
     layout["margin"]["t"] = 36  # room for the milestones' labels
     layout["xaxis"]["type"] = "date"
-    return charts.figure_dict(go.Figure(data=data, layout=layout))
+    return charts.figure(data=data, layout=layout)
 
 
 def _trace(**trace: Any) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import plotly.graph_objects as go
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -54,7 +53,7 @@ from targets.periods import period_due_on, period_end, period_format
 from targets.scopes import CITY, Scope, ScopeKind
 
 from ..arithmetic import share_round
-from ..charts import BRAND, INK, SEQUENCE, base_layout, figure_dict
+from ..charts import BRAND, INK, SEQUENCE, base_layout, figure
 from ..models import ProgressStatus, Snapshot
 from .allocations import goal_target
 from .common import QuarterChoice, quarter_choice, scope_or_404, scope_url, target_url, targets
@@ -260,8 +259,7 @@ def _share_chart(
         "textposition": "outside",
         "cliponaxis": False,
     }
-    figure = go.Figure(data=[bar], layout=layout)
-    return figure_dict(figure)
+    return figure(data=[bar], layout=layout)
 
 
 # -- enterprises --------------------------------------------------------------------------
@@ -519,8 +517,7 @@ def _maturity_chart(maturity: Maturity) -> dict[str, Any] | None:
     layout["xaxis"]["type"] = "category"
     layout["legend"]["y"] = -0.3
     layout["margin"]["b"] = 80
-    figure = go.Figure(data=traces, layout=layout)
-    return figure_dict(figure)
+    return figure(data=traces, layout=layout)
 
 
 # -- designations -------------------------------------------------------------------------
@@ -914,7 +911,7 @@ def _heatmap(rows: list[CompareRow], chosen: list[Target], measure: str) -> dict
             "zeroline": False,
         }
     )
-    return figure_dict(go.Figure(data=[heat], layout=layout))
+    return figure(data=[heat], layout=layout)
 
 
 @dataclass

@@ -21,7 +21,6 @@ from fractions import Fraction
 from math import ceil
 from typing import Any, cast, overload
 
-import plotly.graph_objects as go
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
@@ -350,7 +349,7 @@ def _series_chart(
             )
         )
     _deadline_trace(data, target)
-    return charts.figure_dict(go.Figure(data=data, layout=_series_layout(target, spread)))
+    return charts.figure(data=data, layout=_series_layout(target, spread))
 
 
 def _scatter(**trace: Any) -> dict[str, Any]:
@@ -705,7 +704,7 @@ def _bar_chart(target: Target, places: list[Place]) -> dict[str, Any]:
     layout["showlegend"] = False
     layout["margin"].update({"l": 8, "b": 40})
     layout["yaxis"].update({"autorange": "reversed", "automargin": True, "type": "category"})
-    return charts.figure_dict(go.Figure(data=[bars], layout=layout))
+    return charts.figure(data=[bars], layout=layout)
 
 
 # --- evidence and who is not delivering ----------------------------------------------------
