@@ -1,13 +1,13 @@
 """Faults on the production shape: Redis stops under work, the worker is killed mid-rollup.
 
     .venv/bin/python bench/faults.py [--scenarios redis,worker] [--outage 30]
-                                     [--sweep 60] [--pickup 60] [--json FILE] [--keep]
+                                     [--sweep 15] [--pickup 30] [--json FILE] [--keep]
 
 Copies dx_bench into ``dx_faults`` (as bench/load.py does for dx_load, with reporters for
 some enterprises of the open quarter), starts a PRIVATE redis-server on a free port (the
 shared one on 6379 is never touched) and the production shape on it (bench/production.py:
 gunicorn ×2, a Celery worker ×2 and beat, the beat sweep every ``--sweep`` seconds taking
-what no worker took within ``--pickup`` seconds: production's 60 and 60 by default).
+what no worker took within ``--pickup`` seconds: production's 15 and 30 by default).
 
 ``redis`` — Redis stops (SIGKILL, nothing saved) for ``--outage`` seconds while enterprises
 create and submit reports and an official approves them, asks for a rebuild and for a
@@ -508,8 +508,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", default="redis,worker")
     parser.add_argument("--outage", type=int, default=30, help="seconds Redis stays down")
-    parser.add_argument("--sweep", type=int, default=60, help="DX_ROLLUP_SWEEP_SECONDS")
-    parser.add_argument("--pickup", type=int, default=60, help="DX_ROLLUP_PICKUP_SECONDS")
+    parser.add_argument("--sweep", type=int, default=15, help="DX_ROLLUP_SWEEP_SECONDS")
+    parser.add_argument("--pickup", type=int, default=30, help="DX_ROLLUP_PICKUP_SECONDS")
     parser.add_argument("--json", metavar="FILE", type=Path)
     parser.add_argument("--keep", action="store_true", help=f"keep {FAULTS_DB} afterwards")
     parser.add_argument("--code", default="HEAD", help="a commit, or 'worktree'")

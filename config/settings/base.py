@@ -316,7 +316,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "rollup-sweep": {
         "task": "progress.tasks.rollup_sweep",
-        "schedule": env.int("DX_ROLLUP_SWEEP_SECONDS", default=60),
+        "schedule": env.int("DX_ROLLUP_SWEEP_SECONDS", default=15),
     },
     "peer-stats-sweep": {
         "task": "reporting.tasks.peer_stats_sweep",
@@ -336,7 +336,7 @@ DX_REPORT_DUE_DAY = env.int("DX_REPORT_DUE_DAY", default=15)
 # Incremental rollups requested within this many seconds coalesce into one run.
 DX_ROLLUP_COALESCE_SECONDS = env.int("DX_ROLLUP_COALESCE_SECONDS", default=5)
 # A recorded change no worker took within this many seconds is dispatched by the sweep.
-DX_ROLLUP_PICKUP_SECONDS = env.int("DX_ROLLUP_PICKUP_SECONDS", default=60)
+DX_ROLLUP_PICKUP_SECONDS = env.int("DX_ROLLUP_PICKUP_SECONDS", default=30)
 # Peer statistics (outlier flags) are refreshed this many seconds after a report changes.
 DX_PEER_STATS_DELAY = env.int("DX_PEER_STATS_DELAY", default=10)
 # Excel: workbooks are kept this many days; uploads are refused above these limits.
