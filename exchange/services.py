@@ -49,7 +49,7 @@ BUILD_TASK = "exchange.tasks.export_build"
 STORAGE_PREFIX = "exports"
 # A pending export no worker took within this many seconds is built by the sweep; a running
 # one whose heartbeat stopped this long ago lost its worker and is built again.
-PICKUP_SECONDS = 60
+PICKUP_SECONDS = 30
 STALE_SECONDS = 10 * 60
 
 

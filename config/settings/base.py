@@ -322,7 +322,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.peer_stats_sweep",
         "schedule": crontab(minute="*/5"),
     },
-    "export-sweep": {"task": "exchange.tasks.export_sweep", "schedule": 60},
+    "export-sweep": {"task": "exchange.tasks.export_sweep", "schedule": 30},
     "export-cleanup": {"task": "exchange.tasks.export_cleanup", "schedule": 3600},
     "weekly-reminder-digests": {
         "task": "reporting.tasks.reminders_send_weekly",
