@@ -9,8 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
+
+# What most operations answer besides their success (the AutoSchema below adds the rest).
+ERRORS = {
+    400: OpenApiResponse(description="Invalid: {field: [message]}"),
+    401: OpenApiResponse(description="Not logged in"),
+    403: OpenApiResponse(description="Not allowed for this role"),
+    404: OpenApiResponse(description="Not found or not yours"),
+}
 
 
 class ErrorSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -10,7 +10,6 @@ import django_filters
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -21,18 +20,11 @@ from rest_framework.response import Response
 
 from core.api import IdempotentPostMixin, ReferenceDataPermission, RoleScopedViewSetMixin
 from core.parsers import JSONParser
-from core.schema import server_checks
+from core.schema import ERRORS, server_checks
 
 from . import selectors, services
 from .models import Designation, Enterprise, Provider
 from .uscc import uscc_normalise
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid: {field: [message]}"),
-    401: OpenApiResponse(description="Not logged in"),
-    403: OpenApiResponse(description="Not allowed for this role"),
-    404: OpenApiResponse(description="Not found or not yours"),
-}
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -18,19 +18,13 @@ from rest_framework.routers import SimpleRouter
 
 from core import policies
 from core.api import Conflict, IdempotentPostMixin, PolicyPermission, RoleScopedViewSetMixin
-from core.schema import server_checks
+from core.schema import ERRORS, server_checks
 from targets import services
 from targets.models import Allocation, Target
 
 from .allocations import allocation_list
 from .presenters import number
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid: {field: [message]}"),
-    401: OpenApiResponse(description="Not logged in"),
-    403: OpenApiResponse(description="Not allowed for this role"),
-    404: OpenApiResponse(description="Not found or not yours"),
-}
 CONFLICT = {
     409: OpenApiResponse(
         description="Conflict: {detail, id}: the target is allocated to that scope already"

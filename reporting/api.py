@@ -26,7 +26,7 @@ from accounts.models import User
 from core import policies
 from core.api import Conflict, IdempotentPostMixin, PolicyPermission
 from core.parsers import JSONParser
-from core.schema import period_parameter, scope_parameter, server_checks
+from core.schema import ERRORS, period_parameter, scope_parameter, server_checks
 from enterprises.models import Enterprise
 from enterprises.uscc import uscc_normalise
 from parks.selectors import scope_resolve
@@ -42,12 +42,6 @@ from .models import Submission
 from .outliers import outlier_flags
 from .validation import metric_from_json
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid: {field: [message]}"),
-    401: OpenApiResponse(description="Not logged in"),
-    403: OpenApiResponse(description="Not allowed for this role"),
-    404: OpenApiResponse(description="Not found or not yours"),
-}
 CONFLICT = {
     409: OpenApiResponse(
         description="Conflict: {detail, id} for a duplicate quarter, {detail, version} for a "

@@ -25,17 +25,12 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from core.api import Conflict, IdempotentPostMixin
+from core.schema import ERRORS
 
 from . import evidence, evidence_selectors, selectors
 from .evidence_views import evidence_file_response, evidence_for
 from .models import EvidenceFile, Submission
 
-ERRORS = {
-    400: OpenApiResponse(description="Invalid: {field: [message]}"),
-    401: OpenApiResponse(description="Not logged in"),
-    403: OpenApiResponse(description="Not allowed for this role"),
-    404: OpenApiResponse(description="Not found or not yours"),
-}
 LOCKED = {
     409: OpenApiResponse(
         description="Conflict: the report is not editable (submitted or approved): its files "
