@@ -347,6 +347,8 @@ class Stack:
         self._spawn(
             "worker",
             [
+                # Background work yields the CPU to requests (docker-compose.yml does the same).
+                *("nice", "-n", "10"),
                 *(str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO"),
                 *("--pool", self.worker_pool, "--concurrency", str(self.worker_concurrency)),
                 *("--without-gossip", "--without-mingle"),
