@@ -437,17 +437,30 @@ def _latest_values(context: Context) -> dict[int, dict[int, Decimal]]:
     among, params = (
         Enterprise.objects.filter(context.enterprise_q()).values("pk").query.sql_with_params()
     )
-    # Only table names and SQL the ORM built are interpolated; values are parameters.
-    sql = (
-        f"SELECT mv.enterprise_id, mv.metric_id, mv.value"  # noqa: S608
-        f" FROM {MetricValue._meta.db_table} mv JOIN ("
-        f" SELECT s.enterprise_id, MAX(s.period) AS latest"
+    latest = (
+        f"SELECT s.enterprise_id, MAX(s.period) AS latest"  # noqa: S608
         f" FROM {Submission._meta.db_table} s"
         f" WHERE s.status = %s AND s.period <= %s AND s.enterprise_id IN ({among})"
-        f" GROUP BY s.enterprise_id) l"
-        f" ON l.enterprise_id = mv.enterprise_id AND l.latest = mv.period"
-        f" WHERE mv.approved"
+        f" GROUP BY s.enterprise_id"
     )
+    # Only table names and SQL the ORM built are interpolated; values are parameters.
+    if context.scope.is_city:
+        # Most enterprises: one pass over the approved values (a hash join).
+        sql = (
+            f"SELECT mv.enterprise_id, mv.metric_id, mv.value"  # noqa: S608
+            f" FROM {MetricValue._meta.db_table} mv JOIN ({latest}) l"
+            f" ON l.enterprise_id = mv.enterprise_id AND l.latest = mv.period"
+            f" WHERE mv.approved"
+        )
+    else:
+        # A district's or park's: the values of those reports only, by their index (the
+        # join above scans every value: 140 ms for a park instead of 30).
+        sql = (
+            f"SELECT mv.enterprise_id, mv.metric_id, mv.value"  # noqa: S608
+            f" FROM {MetricValue._meta.db_table} mv WHERE mv.approved AND mv.submission_id IN ("
+            f" SELECT r.id FROM {Submission._meta.db_table} r JOIN ({latest}) l"
+            f" ON l.enterprise_id = r.enterprise_id AND l.latest = r.period)"
+        )
     values: dict[int, dict[int, Decimal]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(sql, [Submission.Status.APPROVED, context.period, *params])
