@@ -582,23 +582,12 @@ def session_for(user: Any) -> str:
 
 # --- figures ----------------------------------------------------------------------------
 
-SNAPSHOT_VALUES = (
-    "actual",
-    "planned",
-    "target_value",
-    "percent_of_target",
-    "status",
-    "projected_at_deadline",
-    "projected_attainment",
-    "share_of_city",
-)
-
 
 def snapshots_dump() -> dict[tuple[str, int, str], tuple[Any, ...]]:
     """Every stored figure, keyed by target code, quarter and scope (without computed_at)."""
-    from progress.models import Snapshot
+    from progress.models import FIGURE_VALUES, Snapshot
 
-    rows = Snapshot.objects.values_list("target__code", "period", "scope", *SNAPSHOT_VALUES)
+    rows = Snapshot.objects.values_list("target__code", "period", "scope", *FIGURE_VALUES)
     return {(row[0], row[1], row[2]): tuple(row[3:]) for row in rows}
 
 

@@ -31,15 +31,10 @@ FIGURE_VALUES = (
 )
 
 
-class Snapshot(models.Model):
-    """One figure: a target's progress in a quarter for a scope.
+class FigureFields(models.Model):
+    """A figure's values (FIGURE_VALUES) and when it was computed: what a snapshot holds and
+    what publishing freezes, declared once."""
 
-    ``scope`` is ``city``, ``district:<code>`` or ``park:<code>`` exactly as the API shows it.
-    """
-
-    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="snapshots")
-    period = models.PositiveIntegerField()
-    scope = models.CharField(max_length=60)
     actual = models.DecimalField(max_digits=20, decimal_places=4)
     planned = models.DecimalField(max_digits=20, decimal_places=2, null=True)
     target_value = models.DecimalField(max_digits=20, decimal_places=4, null=True)
@@ -49,6 +44,20 @@ class Snapshot(models.Model):
     projected_attainment = models.PositiveIntegerField(null=True)
     share_of_city = models.DecimalField(max_digits=12, decimal_places=1, null=True)
     computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class Snapshot(FigureFields):
+    """One figure: a target's progress in a quarter for a scope.
+
+    ``scope`` is ``city``, ``district:<code>`` or ``park:<code>`` exactly as the API shows it.
+    """
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="snapshots")
+    period = models.PositiveIntegerField()
+    scope = models.CharField(max_length=60)
 
     class Meta:
         constraints = [
@@ -130,22 +139,13 @@ class Publication(models.Model):
         return f"{period_format(self.period)} v{self.version}"
 
 
-class PublishedFigure(models.Model):
+class PublishedFigure(FigureFields):
     """One target's city figure frozen as it stood when its quarter was published. A later
     rollup never changes it; the current figure is compared with it instead."""
 
     publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="figures")
     # A published figure outlives nothing it was computed from: the target stays.
     target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="+")
-    actual = models.DecimalField(max_digits=20, decimal_places=4)
-    planned = models.DecimalField(max_digits=20, decimal_places=2, null=True)
-    target_value = models.DecimalField(max_digits=20, decimal_places=4, null=True)
-    percent_of_target = models.DecimalField(max_digits=12, decimal_places=1, null=True)
-    status = models.CharField(max_length=10, choices=ProgressStatus.choices, null=True)
-    projected_at_deadline = models.DecimalField(max_digits=20, decimal_places=2, null=True)
-    projected_attainment = models.PositiveIntegerField(null=True)
-    share_of_city = models.DecimalField(max_digits=12, decimal_places=1, null=True)
-    computed_at = models.DateTimeField()
 
     class Meta:
         constraints = [

@@ -11,7 +11,7 @@ from targets.models import Target
 from targets.periods import period_format
 from targets.rules import CUMULATIVE_KINDS, RuleKind
 
-from .models import Snapshot
+from .models import FIGURE_VALUES, Snapshot
 
 # Rule kinds whose actual is a count of things (a whole number).
 WHOLE_KINDS = frozenset(CUMULATIVE_KINDS - {RuleKind.FLOW_SUM} | {RuleKind.FLAG_LATEST_COUNT})
@@ -72,20 +72,7 @@ def figure_json(snapshot: Snapshot) -> FigureJSON:
     )
 
 
-_COLUMNS = (
-    "target_id",
-    "period",
-    "scope",
-    "actual",
-    "planned",
-    "target_value",
-    "percent_of_target",
-    "status",
-    "projected_at_deadline",
-    "projected_attainment",
-    "share_of_city",
-    "computed_at",
-)
+_COLUMNS = ("target_id", "period", "scope", *FIGURE_VALUES, "computed_at")
 
 
 def figures_json(snapshots: QuerySet[Snapshot]) -> list[FigureJSON]:
