@@ -144,6 +144,17 @@ def published_rows(*, publications: list[Publication]) -> list[PublishedRow]:
     return rows
 
 
+def public_stamp(*, publication: Publication) -> str:
+    """What the public page of a publication depends on besides it: the newest publication
+    (the list of quarters) and when the current city figures were last computed (the
+    revisions). Its cache key changes with either."""
+    newest = Publication.objects.aggregate(last=Max("pk"))["last"]
+    computed = Snapshot.objects.filter(scope=CITY, period__lte=publication.period).aggregate(
+        at=Max("computed_at")
+    )["at"]
+    return f"{newest}:{computed.timestamp() if computed else 0}"
+
+
 def published_series(*, until: int) -> list[PublishedRow]:
     """The latest version of every quarter published up to ``until``: the public charts."""
     latest: dict[int, Publication] = {}

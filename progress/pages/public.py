@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -30,7 +29,6 @@ from targets.models import Target
 from targets.periods import PeriodError, period_end, period_format, period_parse
 
 from .. import charts, selectors
-from ..frames import CITY
 from ..models import ProgressStatus, Publication, Snapshot
 from ..selectors import PublishedRow
 from .common import targets
@@ -83,7 +81,8 @@ def public_page(request: HttpRequest) -> HttpResponse:
             )
             response = HttpResponse(html, status=404 if period is not None else 200)
         else:
-            key = f"public-page:{language}:{publication.pk}:{_stamp(publication)}"
+            stamp = selectors.public_stamp(publication=publication)
+            key = f"public-page:{language}:{publication.pk}:{stamp}"
             html = cache.get(key)
             if html is None:
                 html = render_to_string(
@@ -107,16 +106,6 @@ def _period(request: HttpRequest) -> int | None:
         return period_parse(request.GET.get("period", "")) if request.GET.get("period") else None
     except PeriodError:
         return None
-
-
-def _stamp(publication: Publication) -> str:
-    """What the page depends on besides the publication: the newest publication (the list of
-    quarters) and when the current figures were last computed (the revisions)."""
-    newest = Publication.objects.aggregate(last=Max("pk"))["last"]
-    computed = Snapshot.objects.filter(scope=CITY, period__lte=publication.period).aggregate(
-        at=Max("computed_at")
-    )["at"]
-    return f"{newest}:{computed.timestamp() if computed else 0}"
 
 
 def _base_context(language: str, period: int | None) -> dict[str, Any]:
