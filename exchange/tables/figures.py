@@ -524,6 +524,18 @@ def _scope_filters(scope: Scope, period: int) -> list[tuple[str, str]]:
     return [(_("Scope"), scope.label), (_("Quarter"), period_format(period))]
 
 
+def _of_scope(stem: str, scope: Scope, period: int, params: QueryDict) -> dict[str, Any]:
+    """What every table of a district's or park's page says of itself: its file name, the
+    page it comes from, its filters, quarter and scope."""
+    return {
+        "filename": file_stem(stem, period_format(period), str(scope)),
+        "page": _scope_url(scope, params),
+        "filters": _scope_filters(scope, period),
+        "period": period,
+        "scope": str(scope),
+    }
+
+
 @table_source("scope-targets", allowed=policies.can_read_progress)
 def scope_targets_table(user: Any, params: QueryDict, language: str) -> Table:
     _request, scope, period = _scope_page(user, params, language)
@@ -568,11 +580,7 @@ def scope_targets_table(user: Any, params: QueryDict, language: str) -> Table:
         ],
         rows=rows(),
         count=len(chosen),
-        filename=file_stem("targets", period_format(period), str(scope)),
-        page=_scope_url(scope, params),
-        filters=_scope_filters(scope, period),
-        period=period,
-        scope=str(scope),
+        **_of_scope("targets", scope, period, params),
     )
 
 
@@ -642,11 +650,10 @@ def scope_enterprises_table(user: Any, params: QueryDict, language: str) -> Tabl
         columns=columns,
         rows=rows(),
         count=count,
-        filename=file_stem("enterprises", period_format(period), str(scope)),
-        page=_scope_url(scope, params),
-        filters=[*_scope_filters(scope, period), (_("Sort"), sort_words(sort, labels))],
-        period=period,
-        scope=str(scope),
+        **{
+            **_of_scope("enterprises", scope, period, params),
+            "filters": [*_scope_filters(scope, period), (_("Sort"), sort_words(sort, labels))],
+        },
     )
 
 
@@ -686,11 +693,7 @@ def scope_designations_table(user: Any, params: QueryDict, language: str) -> Tab
         ],
         rows=rows(),
         count=count,
-        filename=file_stem("designations", period_format(period), str(scope)),
-        page=_scope_url(scope, params),
-        filters=_scope_filters(scope, period),
-        period=period,
-        scope=str(scope),
+        **_of_scope("designations", scope, period, params),
     )
 
 
@@ -728,11 +731,7 @@ def scope_maturity_table(user: Any, params: QueryDict, language: str) -> Table:
         ],
         rows=rows(),
         count=len(lines),
-        filename=file_stem("maturity", period_format(period), str(scope)),
-        page=_scope_url(scope, params),
-        filters=_scope_filters(scope, period),
-        period=period,
-        scope=str(scope),
+        **_of_scope("maturity", scope, period, params),
     )
 
 
