@@ -37,6 +37,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import production  # noqa: E402 - bench/production.py, beside this file
 
 OFFICIAL, PARK_MANAGER, ENTERPRISE = "official", "park_manager", "enterprise"
 DISTRICT, ANONYMOUS = "district_official", "anonymous"
@@ -166,29 +169,7 @@ class Result:
 
 def database_loaded() -> bool:
     """Whether dx_bench exists and holds generated reports."""
-    import psycopg2
-
-    server = psycopg2.connect(f"{rollup.SERVER}/postgres")
-    try:
-        with server.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [rollup.DB])
-            exists = cursor.fetchone() is not None
-    finally:
-        server.close()
-    if not exists:
-        return False
-    database = psycopg2.connect(f"{rollup.SERVER}/{rollup.DB}")
-    try:
-        with database.cursor() as cursor:
-            cursor.execute("SELECT to_regclass('reporting_submission') IS NOT NULL")
-            row = cursor.fetchone()
-            if not row or not row[0]:
-                return False
-            cursor.execute("SELECT EXISTS (SELECT 1 FROM reporting_submission)")
-            row = cursor.fetchone()
-            return bool(row and row[0])
-    finally:
-        database.close()
+    return bool(production.database_has_reports(rollup.DB))
 
 
 def database_prepare(regenerate: bool) -> None:
